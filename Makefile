@@ -1,0 +1,46 @@
+# pg_lifeguard: PGXS build.
+#
+#   make                      build pg_lifeguard.so
+#   make install              install into the PostgreSQL found by pg_config
+#   make installcheck         pg_regress, isolation and Perl TAP suites, each on
+#                             a throwaway cluster with pg_lifeguard preloaded
+#                             (run as a non-root user that can write here)
+#
+# scripts/test.sh wraps all of this, adds the pgTAP suite, and is what CI runs.
+
+MODULE_big = pg_lifeguard
+OBJS = \
+	src/pg_lifeguard.o \
+	src/shmem.o \
+	src/events.o \
+	src/worker.o \
+	src/privileges.o
+PGFILEDESC = "pg_lifeguard - keeps a PostgreSQL server reachable during outages"
+
+EXTENSION = pg_lifeguard
+DATA = sql/pg_lifeguard--0.1.sql
+
+# Warnings are errors.  -Wextra is noisy on PostgreSQL's own headers and
+# idioms (PG_FUNCTION_ARGS, signed/unsigned loop counters, partial struct
+# initialisers), so those three are switched off again.
+PG_CFLAGS = -Wall -Wextra -Werror \
+	-Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers
+
+# Every suite runs on its own throwaway cluster with the library preloaded.
+TEMP_CONFIG = $(srcdir)/test/lifeguard.conf
+
+REGRESS = worker_status recent_events privileges
+REGRESS_OPTS = --temp-config=$(TEMP_CONFIG) --temp-instance=./tmp_check
+
+ISOLATION = shmem_reads
+ISOLATION_OPTS = --temp-config=$(TEMP_CONFIG) --temp-instance=./tmp_check_iso
+
+TAP_TESTS = 1
+PROVE_TESTS = test/t/*.pl
+
+EXTRA_CLEAN = tmp_check tmp_check_iso output_iso results regression.diffs \
+	regression.out log
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)

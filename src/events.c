@@ -1,0 +1,216 @@
+/*-------------------------------------------------------------------------
+ *
+ * events.c
+ *		Recording events into the shared ring, and reading them back.
+ *
+ * Every decision pg_lifeguard takes goes through lifeguard_event_record():
+ * one slot of the ring, one counter, one server log line with a stable
+ * prefix.  Recording allocates no memory and takes only the ring's LWLock,
+ * so it works in the login hook, in a process exit callback and in the
+ * worker's error path.
+ *
+ * Copyright (c) 2026, pg_lifeguard developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+
+#include "pg_lifeguard.h"
+#include "events.h"
+#include "shmem.h"
+
+PG_FUNCTION_INFO_V1(lifeguard_recent_events);
+
+/* Stable names, indexed by LifeguardEventKind; documented in README.md */
+static const char *const event_kind_names[LG_EVENT_NKINDS] = {
+	[LG_EVENT_WORKER_STARTED] = "worker_started",
+	[LG_EVENT_WORKER_RESTARTED] = "worker_restarted",
+	[LG_EVENT_WORKER_STOPPED] = "worker_stopped",
+	[LG_EVENT_WORKER_ERROR] = "worker_error",
+};
+
+static const char *const severity_names[] = {
+	[LG_SEVERITY_INFO] = "info",
+	[LG_SEVERITY_WARNING] = "warning",
+	[LG_SEVERITY_CRITICAL] = "critical",
+};
+
+#define RECENT_EVENTS_COLS	11
+
+const char *
+lifeguard_event_kind_name(LifeguardEventKind kind)
+{
+	if (kind < 0 || kind >= LG_EVENT_NKINDS)
+		return "unknown";
+	return event_kind_names[kind];
+}
+
+const char *
+lifeguard_severity_name(LifeguardSeverity severity)
+{
+	if (severity < LG_SEVERITY_INFO || severity > LG_SEVERITY_CRITICAL)
+		return "unknown";
+	return severity_names[severity];
+}
+
+/*
+ * Copy a possibly-NULL string into a fixed buffer, always terminated.
+ */
+static void
+copy_field(char *dst, const char *src, Size len)
+{
+	if (src == NULL)
+		dst[0] = '\0';
+	else
+		strlcpy(dst, src, len);
+}
+
+/*
+ * Record one event: into the ring, into the per-kind counter, and into the
+ * server log as
+ *
+ *		pg_lifeguard: <kind> [<severity>]: <detail>
+ *
+ * followed by the subject, policy and action where there are any.
+ */
+void
+lifeguard_event_record(LifeguardEventKind kind,
+					   LifeguardSeverity severity,
+					   const LifeguardEventSubject *subject,
+					   const char *policy,
+					   const char *action,
+					   const char *fmt,...)
+{
+	LifeguardEvent ev;
+	va_list		args;
+
+	Assert(kind >= 0 && kind < LG_EVENT_NKINDS);
+
+	memset(&ev, 0, sizeof(ev));
+	ev.time = GetCurrentTimestamp();
+	ev.kind = (int16) kind;
+	ev.severity = (int16) severity;
+	if (subject != NULL)
+	{
+		ev.pid = subject->pid;
+		copy_field(ev.role, subject->role, sizeof(ev.role));
+		copy_field(ev.database, subject->database, sizeof(ev.database));
+		copy_field(ev.application_name, subject->application_name,
+				   sizeof(ev.application_name));
+	}
+	copy_field(ev.policy, policy, sizeof(ev.policy));
+	copy_field(ev.action, action, sizeof(ev.action));
+
+	va_start(args, fmt);
+	vsnprintf(ev.detail, sizeof(ev.detail), fmt, args);
+	va_end(args);
+
+	if (LifeguardState != NULL)
+	{
+		LifeguardShared *s = LifeguardState;
+
+		LWLockAcquire(s->lock, LW_EXCLUSIVE);
+		ev.seq = s->next_seq++;
+		memcpy(&s->ring[(ev.seq - 1) % s->ring_size], &ev, sizeof(ev));
+		LWLockRelease(s->lock);
+
+		pg_atomic_fetch_add_u64(&s->event_counts[kind], 1);
+	}
+
+	ereport(LOG,
+			(errhidestmt(true),
+			 errmsg("pg_lifeguard: %s [%s]: %s",
+					lifeguard_event_kind_name(kind),
+					lifeguard_severity_name(severity),
+					ev.detail),
+			 (ev.pid != 0 || ev.role[0] || ev.policy[0] || ev.action[0]) ?
+			 errdetail_log("pid=%d role=%s database=%s application_name=%s policy=%s action=%s",
+						   ev.pid, ev.role, ev.database, ev.application_name,
+						   ev.policy, ev.action) : 0));
+}
+
+/*
+ * Text datum for a ring string, or NULL when it is empty.
+ */
+static inline bool
+put_text(Datum *value, const char *str)
+{
+	if (str[0] == '\0')
+		return true;
+	*value = CStringGetTextDatum(str);
+	return false;
+}
+
+/*
+ * lifeguard.recent_events(since timestamptz DEFAULT NULL)
+ *
+ * The events still in the shared ring, oldest first; with "since", only
+ * those at or after it.  Reads shared memory only, so it answers whatever
+ * state the tables and the client slots are in.
+ */
+Datum
+lifeguard_recent_events(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	bool		have_since = !PG_ARGISNULL(0);
+	TimestampTz since = have_since ? PG_GETARG_TIMESTAMPTZ(0) : 0;
+	LifeguardShared *s = LifeguardState;
+	LifeguardEvent *copy;
+	uint64		first;
+	uint64		last;
+	int			n = 0;
+	uint64		seq;
+	int			i;
+
+	lifeguard_require_monitor("recent_events");
+
+	InitMaterializedSRF(fcinfo, 0);
+
+	if (s == NULL)
+		PG_RETURN_VOID();
+
+	copy = palloc(sizeof(LifeguardEvent) * s->ring_size);
+
+	LWLockAcquire(s->lock, LW_SHARED);
+	last = s->next_seq - 1;
+	first = (last > (uint64) s->ring_size) ? last - s->ring_size + 1 : 1;
+	for (seq = first; seq <= last; seq++)
+		memcpy(&copy[n++], &s->ring[(seq - 1) % s->ring_size],
+			   sizeof(LifeguardEvent));
+	LWLockRelease(s->lock);
+
+	for (i = 0; i < n; i++)
+	{
+		LifeguardEvent *ev = &copy[i];
+		Datum		values[RECENT_EVENTS_COLS];
+		bool		nulls[RECENT_EVENTS_COLS];
+
+		if (have_since && ev->time < since)
+			continue;
+
+		memset(nulls, 0, sizeof(nulls));
+		values[0] = Int64GetDatum((int64) ev->seq);
+		values[1] = TimestampTzGetDatum(ev->time);
+		values[2] = CStringGetTextDatum(lifeguard_event_kind_name(ev->kind));
+		values[3] = CStringGetTextDatum(lifeguard_severity_name(ev->severity));
+		values[4] = Int32GetDatum(ev->pid);
+		nulls[4] = (ev->pid == 0);
+		nulls[5] = put_text(&values[5], ev->role);
+		nulls[6] = put_text(&values[6], ev->database);
+		nulls[7] = put_text(&values[7], ev->application_name);
+		nulls[8] = put_text(&values[8], ev->policy);
+		nulls[9] = put_text(&values[9], ev->action);
+		nulls[10] = put_text(&values[10], ev->detail);
+
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc,
+							 values, nulls);
+	}
+
+	pfree(copy);
+	PG_RETURN_VOID();
+}

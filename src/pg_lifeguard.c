@@ -1,0 +1,219 @@
+/*-------------------------------------------------------------------------
+ *
+ * pg_lifeguard.c
+ *		Module entry point: settings, hooks and the background worker.
+ *
+ * This file only wires things together.  Each concern lives in its own
+ * file: shmem.c (shared state and its locking), events.c (the event ring),
+ * worker.c (the background worker), privileges.c (who may read).
+ *
+ * pg_lifeguard must be loaded through shared_preload_libraries: it needs
+ * shared memory, a background worker and hooks in every backend.
+ *
+ * Copyright (c) 2026, pg_lifeguard developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "nodes/pg_list.h"
+#include "postmaster/postmaster.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/varlena.h"
+
+#include "pg_lifeguard.h"
+#include "shmem.h"
+#include "worker.h"
+
+PG_MODULE_MAGIC;
+
+/* Settings; README.md documents each one */
+bool		lifeguard_enabled = true;
+bool		lifeguard_dry_run = false;
+int			lifeguard_naptime = 1000;
+char	   *lifeguard_database = NULL;
+int			lifeguard_slot_warning = 80;
+int			lifeguard_slot_critical = 95;
+int			lifeguard_reserved_admin_slots = 2;
+char	   *lifeguard_admin_roles = NULL;
+int			lifeguard_event_ring_size = 1024;
+bool		lifeguard_debug_tick_error = false;
+
+void		_PG_init(void);
+
+/*
+ * Check hook for lifeguard.admin_roles: a comma-separated list of role
+ * names, quoted as identifiers where needed.  Roles are not looked up here
+ * (the postmaster has no catalog access); a name that matches no role simply
+ * admits nobody.
+ */
+static bool
+check_admin_roles(char **newval, void **extra, GucSource source)
+{
+	char	   *rawstring;
+	List	   *elemlist;
+	bool		ok = true;
+
+	rawstring = pstrdup(*newval);
+	if (!SplitIdentifierString(rawstring, ',', &elemlist))
+	{
+		GUC_check_errdetail("List syntax is invalid.");
+		GUC_check_errhint("Use a comma-separated list of role names, for example 'dba, \"Ops Admin\"'.");
+		ok = false;
+	}
+	else if (list_length(elemlist) > LIFEGUARD_MAX_ADMIN_ROLES)
+	{
+		GUC_check_errdetail("At most %d roles may be listed, %d were given.",
+							LIFEGUARD_MAX_ADMIN_ROLES, list_length(elemlist));
+		ok = false;
+	}
+
+	pfree(rawstring);
+	list_free(elemlist);
+	return ok;
+}
+
+/*
+ * Module load callback.
+ */
+void
+_PG_init(void)
+{
+	if (!process_shared_preload_libraries_in_progress)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("pg_lifeguard must be loaded via shared_preload_libraries"),
+				 errhint("Add pg_lifeguard to shared_preload_libraries in postgresql.conf and restart the server.")));
+
+	DefineCustomBoolVariable("lifeguard.enabled",
+							 "Enables pg_lifeguard's actions.",
+							 "When off, pg_lifeguard keeps watching and "
+							 "reporting but refuses, cancels and terminates "
+							 "nothing.",
+							 &lifeguard_enabled,
+							 true,
+							 PGC_SIGHUP,
+							 0,
+							 NULL,
+							 NULL,
+							 NULL);
+
+	DefineCustomBoolVariable("lifeguard.dry_run",
+							 "Logs every action pg_lifeguard would take, and takes none.",
+							 NULL,
+							 &lifeguard_dry_run,
+							 false,
+							 PGC_SIGHUP,
+							 0,
+							 NULL,
+							 NULL,
+							 NULL);
+
+	DefineCustomIntVariable("lifeguard.naptime",
+							"Time between two ticks of the pg_lifeguard worker.",
+							NULL,
+							&lifeguard_naptime,
+							1000,
+							100,
+							3600 * 1000,
+							PGC_SIGHUP,
+							GUC_UNIT_MS,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomStringVariable("lifeguard.database",
+							   "Database the pg_lifeguard worker connects to.",
+							   "The extension must be created in this database "
+							   "for policies and the events table to be used.",
+							   &lifeguard_database,
+							   "postgres",
+							   PGC_POSTMASTER,
+							   0,
+							   NULL,
+							   NULL,
+							   NULL);
+
+	DefineCustomIntVariable("lifeguard.slot_warning",
+							"Percentage of usable client slots in use at which slot usage is a warning.",
+							NULL,
+							&lifeguard_slot_warning,
+							80,
+							1,
+							100,
+							PGC_SIGHUP,
+							0,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomIntVariable("lifeguard.slot_critical",
+							"Percentage of usable client slots in use at which slot usage is critical.",
+							NULL,
+							&lifeguard_slot_critical,
+							95,
+							1,
+							100,
+							PGC_SIGHUP,
+							0,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomIntVariable("lifeguard.reserved_admin_slots",
+							"Number of connection slots kept free for superusers and lifeguard.admin_roles.",
+							"These slots come on top of superuser_reserved_connections.",
+							&lifeguard_reserved_admin_slots,
+							2,
+							0,
+							MAX_BACKENDS,
+							PGC_SIGHUP,
+							0,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomStringVariable("lifeguard.admin_roles",
+							   "Roles whose members may use the reserved admin slots.",
+							   "A comma-separated list of role names.",
+							   &lifeguard_admin_roles,
+							   "",
+							   PGC_SIGHUP,
+							   GUC_LIST_INPUT,
+							   check_admin_roles,
+							   NULL,
+							   NULL);
+
+	DefineCustomIntVariable("lifeguard.event_ring_size",
+							"Number of events kept in shared memory.",
+							NULL,
+							&lifeguard_event_ring_size,
+							1024,
+							64,
+							65536,
+							PGC_POSTMASTER,
+							0,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomBoolVariable("lifeguard.debug_tick_error",
+							 "Makes every worker tick fail with an ERROR (for testing).",
+							 "Developer option: shows that the worker survives "
+							 "errors in its own ticks.",
+							 &lifeguard_debug_tick_error,
+							 false,
+							 PGC_SUSET,
+							 GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE,
+							 NULL,
+							 NULL,
+							 NULL);
+
+	MarkGUCPrefixReserved(LIFEGUARD_GUC_PREFIX);
+
+	lifeguard_shmem_install_hooks();
+	lifeguard_register_worker();
+}

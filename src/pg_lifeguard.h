@@ -1,0 +1,39 @@
+/*-------------------------------------------------------------------------
+ *
+ * pg_lifeguard.h
+ *		Settings and entry points shared by every pg_lifeguard module.
+ *
+ * Each module keeps its own header for what it alone exports (shmem.h,
+ * events.h, worker.h); this one holds the configuration variables, which
+ * every module reads, and the privilege checks of the SQL functions.
+ *
+ * Copyright (c) 2026, pg_lifeguard developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PG_LIFEGUARD_H
+#define PG_LIFEGUARD_H
+
+/* Prefix of every pg_lifeguard setting and of its server log lines */
+#define LIFEGUARD_GUC_PREFIX	"lifeguard"
+#define LIFEGUARD_EXTENSION		"pg_lifeguard"
+
+/* Most roles lifeguard.admin_roles may name */
+#define LIFEGUARD_MAX_ADMIN_ROLES	64
+
+/* Settings, defined and documented in pg_lifeguard.c */
+extern bool lifeguard_enabled;
+extern bool lifeguard_dry_run;
+extern int	lifeguard_naptime;
+extern char *lifeguard_database;
+extern int	lifeguard_slot_warning;
+extern int	lifeguard_slot_critical;
+extern int	lifeguard_reserved_admin_slots;
+extern char *lifeguard_admin_roles;
+extern int	lifeguard_event_ring_size;
+extern bool lifeguard_debug_tick_error;
+
+/* privileges.c */
+extern void lifeguard_require_monitor(const char *funcname);
+
+#endif							/* PG_LIFEGUARD_H */
