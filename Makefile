@@ -27,13 +27,16 @@ PG_CFLAGS = -Wall -Wextra -Werror \
 	-Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers
 
 # Every suite runs on its own throwaway cluster with the library preloaded.
-TEMP_CONFIG = $(srcdir)/test/lifeguard.conf
+# The regression cluster's worker watches "postgres" (so the tests can see it
+# wait for, then find, the extension); the isolation cluster's worker watches
+# the isolation database itself, where the specs take locks.
+REGRESS = setup worker_status recent_events privileges settings
+REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf \
+	--temp-instance=./tmp_check
 
-REGRESS = worker_status recent_events privileges
-REGRESS_OPTS = --temp-config=$(TEMP_CONFIG) --temp-instance=./tmp_check
-
-ISOLATION = shmem_reads
-ISOLATION_OPTS = --temp-config=$(TEMP_CONFIG) --temp-instance=./tmp_check_iso
+ISOLATION = worker_never_waits
+ISOLATION_OPTS = --temp-config=$(srcdir)/test/isolation.conf \
+	--temp-instance=./tmp_check_iso
 
 TAP_TESTS = 1
 PROVE_TESTS = test/t/*.pl

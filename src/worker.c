@@ -186,6 +186,19 @@ publish_settings(void)
 	MemoryContextReset(tick_context);
 }
 
+/*
+ * The worker itself, as the subject of its own events.
+ */
+static const LifeguardEventSubject *
+worker_subject(void)
+{
+	static LifeguardEventSubject self;
+
+	self.pid = MyProcPid;
+	self.database = lifeguard_database;
+	return &self;
+}
+
 static void
 set_phase(LifeguardWorkerPhase phase)
 {
@@ -301,7 +314,7 @@ recover_from_tick_error(void)
 				LIFEGUARD_ERROR_LEN);
 		last_error_event_at = now;
 		lifeguard_event_record(LG_EVENT_WORKER_ERROR, LG_SEVERITY_WARNING,
-							   NULL, NULL, NULL,
+							   worker_subject(), NULL, NULL,
 							   "tick failed: %s",
 							   edata->message ? edata->message : "unknown error");
 	}
@@ -350,7 +363,7 @@ worker_exit(int code, Datum arg)
 	SpinLockRelease(&LifeguardState->mutex);
 
 	lifeguard_event_record(LG_EVENT_WORKER_STOPPED, LG_SEVERITY_INFO,
-						   NULL, NULL, NULL,
+						   worker_subject(), NULL, NULL,
 						   "worker pid %d stopped with exit code %d",
 						   MyProcPid, code);
 }
@@ -362,7 +375,6 @@ void
 lifeguard_worker_main(Datum main_arg)
 {
 	LifeguardWorkerState *w;
-	LifeguardEventSubject self = {0};
 	uint64		starts;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
@@ -389,16 +401,14 @@ lifeguard_worker_main(Datum main_arg)
 	strlcpy(w->database, lifeguard_database, NAMEDATALEN);
 	SpinLockRelease(&LifeguardState->mutex);
 
-	self.pid = MyProcPid;
-	self.database = lifeguard_database;
 	if (starts == 1)
 		lifeguard_event_record(LG_EVENT_WORKER_STARTED, LG_SEVERITY_INFO,
-							   &self, NULL, NULL,
+							   worker_subject(), NULL, NULL,
 							   "worker started, connecting to database \"%s\"",
 							   lifeguard_database);
 	else
 		lifeguard_event_record(LG_EVENT_WORKER_RESTARTED, LG_SEVERITY_WARNING,
-							   &self, NULL, NULL,
+							   worker_subject(), NULL, NULL,
 							   "worker restarted (start %llu since server start), connecting to database \"%s\"",
 							   (unsigned long long) starts, lifeguard_database);
 

@@ -1,0 +1,37 @@
+--
+-- lifeguard.* settings: defaults, ranges and validation.
+--
+SELECT name, setting, unit, context, vartype, min_val, max_val
+FROM pg_settings
+WHERE name LIKE 'lifeguard.%'
+ORDER BY name;
+
+-- The prefix is reserved: a misspelt setting is an error, not a placeholder
+SET lifeguard.naptme = 100;
+
+-- Server-wide settings cannot be changed in a session
+SET lifeguard.naptime = 200;
+SET lifeguard.database = 'other';
+
+-- Out-of-range values are refused, with the range
+ALTER SYSTEM SET lifeguard.naptime = 50;
+ALTER SYSTEM SET lifeguard.naptime = '2h';
+ALTER SYSTEM SET lifeguard.slot_warning = 0;
+ALTER SYSTEM SET lifeguard.slot_critical = 101;
+ALTER SYSTEM SET lifeguard.reserved_admin_slots = -1;
+ALTER SYSTEM SET lifeguard.event_ring_size = 10;
+ALTER SYSTEM SET lifeguard.enabled = 'maybe';
+
+-- admin_roles must be a well-formed list of role names
+ALTER SYSTEM SET lifeguard.admin_roles = 'dba,,ops';
+ALTER SYSTEM SET lifeguard.admin_roles = 'dba, "unterminated';
+ALTER SYSTEM SET lifeguard.admin_roles = 'dba ops';
+SELECT format('ALTER SYSTEM SET lifeguard.admin_roles = %L',
+              string_agg('r' || g, ',')) AS too_many
+FROM generate_series(1, 65) g \gset
+:too_many;
+
+-- Well-formed lists are accepted (and taken back)
+ALTER SYSTEM SET lifeguard.admin_roles = 'dba, "Ops Admin", rds_superuser';
+ALTER SYSTEM SET lifeguard.admin_roles = '';
+ALTER SYSTEM RESET lifeguard.admin_roles;
