@@ -40,6 +40,9 @@ ISOLATION_OPTS = --temp-config=$(srcdir)/test/isolation.conf \
 
 TAP_TESTS = 1
 PROVE_TESTS = test/t/*.pl
+# A TAP poll that has not succeeded within a minute has failed: say so then
+# rather than after PostgreSQL's default of three minutes.
+export PG_TEST_TIMEOUT_DEFAULT ?= 60
 
 EXTRA_CLEAN = tmp_check tmp_check_iso output_iso results regression.diffs \
 	regression.out log
