@@ -32,7 +32,7 @@ PG_CFLAGS = -Wall -Wextra -Werror \
 # the isolation database itself, where the specs take locks.
 REGRESS = setup worker_status recent_events privileges settings
 REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf \
-	--temp-instance=./tmp_check
+	--temp-instance=./tmp_check_regress
 
 ISOLATION = worker_never_waits
 ISOLATION_OPTS = --temp-config=$(srcdir)/test/isolation.conf \
@@ -44,7 +44,7 @@ PROVE_TESTS = test/t/*.pl
 # rather than after PostgreSQL's default of three minutes.
 export PG_TEST_TIMEOUT_DEFAULT ?= 60
 
-EXTRA_CLEAN = tmp_check tmp_check_iso output_iso results regression.diffs \
+EXTRA_CLEAN = tmp_check tmp_check_regress tmp_check_iso output_iso results regression.diffs \
 	regression.out log
 
 PG_CONFIG ?= pg_config

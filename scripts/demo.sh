@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+#
+# scripts/demo.sh - see pg_lifeguard running.
+#
+#   scripts/demo.sh [start]   install packages if missing, build and install
+#                             pg_lifeguard, (re)start a sandbox cluster with it
+#                             preloaded, wait for the worker's first ticks and
+#                             show what it reports; the sandbox keeps running
+#   scripts/demo.sh status    show whether the sandbox runs and how to connect
+#   scripts/demo.sh stop      stop the sandbox and remove its directory
+#
+# The sandbox lives in /tmp/pg_lifeguard_demo (LIFEGUARD_DEMO_DIR to change
+# it), listens on 127.0.0.1 and on a socket in that directory, on the first
+# free port from 55440 up, and belongs to the `postgres` OS user (or to the
+# calling user when run without root through passwordless sudo).  It never
+# touches Debian's own cluster on 5432.
+
+set -euo pipefail
+
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# Every path below is absolute; the postgres user may not be allowed into the
+# caller's directory (e.g. /root/...), so work from /.
+cd /
+
+DEMO_DIR=${LIFEGUARD_DEMO_DIR:-/tmp/pg_lifeguard_demo}
+DEMO_DATA=$DEMO_DIR/data
+DEMO_SOCK=$DEMO_DIR/sock
+DEMO_LOG=$DEMO_DIR/server.log
+DEMO_STATE=$DEMO_DIR/demo.env      # PORT=..., written at start
+DEMO_MARKER=$DEMO_DIR/.pg_lifeguard_demo  # only a dir with this is ever removed
+WAIT_SECONDS=${LIFEGUARD_DEMO_WAIT:-30}
+DEMO_PORT=
+
+BUILD_DIR=
+cleanup() {
+	if [[ -n $BUILD_DIR && -d $BUILD_DIR ]]; then
+		rm -rf "$BUILD_DIR"
+	fi
+}
+trap cleanup EXIT
+
+# demo_psql ARGS...  - psql into the sandbox's postgres database.
+demo_psql() {
+	lg_psql "$DEMO_SOCK" "$DEMO_PORT" postgres -P pager=off "$@"
+}
+
+# demo_stop  - stop the sandbox (if one runs) and remove its directory.
+demo_stop() {
+	[[ -e $DEMO_DIR ]] || return 0
+	if [[ ! -e $DEMO_MARKER ]]; then
+		lg_err "$DEMO_DIR exists but was not made by scripts/demo.sh; not touching it"
+		return 1
+	fi
+	if [[ -f $DEMO_DATA/postmaster.pid ]]; then
+		lg_say "stopping the sandbox in $DEMO_DIR"
+		lg_cluster_stop "$DEMO_DATA"
+		if [[ -f $DEMO_DATA/postmaster.pid ]] &&
+			kill -0 "$(head -n 1 "$DEMO_DATA/postmaster.pid")" 2>/dev/null; then
+			lg_err "the sandbox server is still running; not removing $DEMO_DIR"
+			return 1
+		fi
+	fi
+	rm -rf "$DEMO_DIR"
+}
+
+# print_connect_help  - how to get in and how to stop.
+print_connect_help() {
+	local psql_cmd="psql -h $DEMO_SOCK -p $DEMO_PORT -U postgres postgres"
+	cat <<EOF
+
+Sandbox running: PostgreSQL $LG_PG_MAJOR with $LG_EXTENSION preloaded
+  data directory   $DEMO_DATA
+  server log       $DEMO_LOG
+  connect          $psql_cmd
+EOF
+	if [[ $LG_TEST_USER == postgres ]]; then
+		printf '  %-16s %s\n' "or, as root" "runuser -u postgres -- $psql_cmd"
+	fi
+	cat <<EOF
+  over TCP         psql -h 127.0.0.1 -p $DEMO_PORT -U postgres postgres
+  try              SELECT * FROM lifeguard.worker_status();
+                   SELECT * FROM lifeguard.recent_events();
+  stop             $LG_REPO/scripts/demo.sh stop
+EOF
+}
+
+# ==========================================================================
+# Outage replays.
+#
+# Later features add their scenarios here: each one drives the sandbox into
+# one of the outages pg_lifeguard exists for (every client slot taken, a
+# lock queue jam behind a waiting DDL, an idle-in-transaction blocker, a
+# partition job missing its cadence, ...) and shows what pg_lifeguard did
+# about it (events, refusals, cancels), using demo_psql against the sandbox.
+# ==========================================================================
+replay_outage() {
+	lg_say "outage replays"
+	lg_info "Scenario replays (slot exhaustion, lock queue jam, idle-in-transaction"
+	lg_info "blockers, stalled partition jobs) come with the features that handle them."
+}
+
+# wait_for_ticks  - poll until the worker reports ticks, with a deadline.
+# The worker may tick before it notices CREATE EXTENSION (its state then
+# reads "waiting for extension"), so while a `state` column says "waiting",
+# keep polling; without such a column, ticks > 0 is enough.
+WAIT_QUERY="SELECT coalesce(bool_or(w.ticks > 0
+               AND coalesce(to_jsonb(w) ->> 'state', '') NOT LIKE 'waiting%'), false)
+            FROM lifeguard.worker_status() w"
+wait_for_ticks() {
+	local deadline=$((SECONDS + WAIT_SECONDS)) out=
+	lg_say "waiting for the worker's first ticks (up to ${WAIT_SECONDS} s)"
+	while ((SECONDS < deadline)); do
+		if out=$(demo_psql -tA -c "$WAIT_QUERY" 2>&1) && [[ $out == t ]]; then
+			return 0
+		fi
+		sleep 0.2
+	done
+	lg_err "the worker reported no tick within ${WAIT_SECONDS} s (last answer: ${out:-none})"
+	lg_show "$DEMO_LOG" "server log" tail 40
+	return 1
+}
+
+# show_log_lines  - the last server log lines that mention the extension
+# (not counting the sandbox's own path, which may contain its name too).
+show_log_lines() {
+	local lines
+	lines=$(awk -v dir="$DEMO_DIR" -v ext="$LG_EXTENSION" '{
+		l = $0
+		while ((i = index(l, dir)) > 0)
+			l = substr(l, 1, i - 1) substr(l, i + length(dir))
+		if (index(l, ext)) print
+	}' "$DEMO_LOG" | tail -n 30)
+	if [[ -n $lines ]]; then
+		printf '%s\n' "$lines"
+	else
+		lg_info "(none yet)"
+	fi
+}
+
+demo_start() {
+	lg_say "pg_lifeguard demo (repository $LG_REPO)"
+	lg_init_privileges sudo
+	lg_install_packages "${LG_PACKAGES[@]}"
+
+	# Build and install from a scratch copy, so the clone stays clean.
+	BUILD_DIR=$(lg_make_scratch pg_lifeguard_demo_build)
+	lg_build_install "$BUILD_DIR" "$BUILD_DIR/logs"
+	rm -rf "$BUILD_DIR"
+	BUILD_DIR=
+
+	# A fresh sandbox every time.
+	demo_stop
+	mkdir -p "$DEMO_DIR"
+	touch "$DEMO_MARKER"
+	if ((EUID == 0)); then
+		chown -R "$LG_TEST_USER:" "$DEMO_DIR"
+	fi
+	DEMO_PORT=$(lg_free_port 55440)
+	printf 'PORT=%s\n' "$DEMO_PORT" >"$DEMO_STATE"
+
+	lg_say "sandbox: initdb in $DEMO_DATA, port $DEMO_PORT"
+	lg_cluster_init "$DEMO_DATA" "$DEMO_SOCK" "$DEMO_PORT"
+	lg_cluster_conf "$DEMO_DATA" \
+		"shared_preload_libraries = '$LG_EXTENSION'" \
+		"lifeguard.naptime = 500" \
+		"lifeguard.database = 'postgres'"
+	lg_say "sandbox: starting (log: $DEMO_LOG)"
+	lg_cluster_start "$DEMO_DATA" "$DEMO_LOG"
+	demo_psql -c "CREATE EXTENSION $LG_EXTENSION"
+	wait_for_ticks
+
+	lg_say "SELECT * FROM lifeguard.worker_status();"
+	demo_psql -x -c 'SELECT * FROM lifeguard.worker_status()'
+	lg_say "SELECT * FROM lifeguard.recent_events();"
+	demo_psql -c 'SELECT * FROM lifeguard.recent_events()'
+	lg_say "server log lines mentioning $LG_EXTENSION ($DEMO_LOG)"
+	show_log_lines
+
+	replay_outage
+	print_connect_help
+}
+
+demo_status() {
+	lg_init_privileges no-sudo
+	if [[ ! -f $DEMO_STATE || ! -f $DEMO_DATA/postmaster.pid ]]; then
+		lg_say "no sandbox running in $DEMO_DIR (start one with scripts/demo.sh)"
+		return 1
+	fi
+	DEMO_PORT=$(sed -n 's/^PORT=//p' "$DEMO_STATE")
+	lg_as_test_user pg_ctl -D "$DEMO_DATA" status
+	print_connect_help
+}
+
+case ${1:-start} in
+start) demo_start ;;
+stop)
+	lg_init_privileges no-sudo
+	if [[ -e $DEMO_DIR ]]; then
+		demo_stop
+		lg_say "sandbox stopped, $DEMO_DIR removed"
+	else
+		lg_say "no sandbox in $DEMO_DIR"
+	fi
+	;;
+status) demo_status ;;
+-h | --help | help) sed -n '3,16p' "$LG_REPO/scripts/demo.sh" | sed 's/^# \{0,1\}//' ;;
+*)
+	lg_err "unknown command '$1' (use start, status or stop)"
+	exit 2
+	;;
+esac
