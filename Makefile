@@ -14,6 +14,8 @@ OBJS = \
 	src/shmem.o \
 	src/events.o \
 	src/worker.o \
+	src/slots.o \
+	src/policy.o \
 	src/privileges.o
 PGFILEDESC = "pg_lifeguard - keeps a PostgreSQL server reachable during outages"
 

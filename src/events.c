@@ -32,6 +32,12 @@ static const char *const event_kind_names[LG_EVENT_NKINDS] = {
 	[LG_EVENT_WORKER_RESTARTED] = "worker_restarted",
 	[LG_EVENT_WORKER_STOPPED] = "worker_stopped",
 	[LG_EVENT_WORKER_ERROR] = "worker_error",
+	[LG_EVENT_SLOT_OK] = "slot_ok",
+	[LG_EVENT_SLOT_WARNING] = "slot_warning",
+	[LG_EVENT_SLOT_CRITICAL] = "slot_critical",
+	[LG_EVENT_LOGIN_REFUSED] = "login_refused",
+	[LG_EVENT_CAP_REFUSED] = "cap_refused",
+	[LG_EVENT_IDLE_SHED] = "idle_shed",
 };
 
 static const char *const severity_names[] = {
@@ -68,6 +74,17 @@ copy_field(char *dst, const char *src, Size len)
 		dst[0] = '\0';
 	else
 		strlcpy(dst, src, len);
+}
+
+/*
+ * Count an event that is not recorded (a rate-limited repeat), so that the
+ * per-kind counters stay exact.
+ */
+void
+lifeguard_event_count(LifeguardEventKind kind)
+{
+	if (LifeguardState != NULL && kind >= 0 && kind < LG_EVENT_NKINDS)
+		pg_atomic_fetch_add_u64(&LifeguardState->event_counts[kind], 1);
 }
 
 /*

@@ -27,6 +27,12 @@ typedef enum LifeguardEventKind
 	LG_EVENT_WORKER_RESTARTED,
 	LG_EVENT_WORKER_STOPPED,
 	LG_EVENT_WORKER_ERROR,
+	LG_EVENT_SLOT_OK,
+	LG_EVENT_SLOT_WARNING,
+	LG_EVENT_SLOT_CRITICAL,
+	LG_EVENT_LOGIN_REFUSED,
+	LG_EVENT_CAP_REFUSED,
+	LG_EVENT_IDLE_SHED,
 	LG_EVENT_NKINDS				/* must be last */
 } LifeguardEventKind;
 
@@ -65,6 +71,7 @@ typedef struct LifeguardEvent
 extern const char *lifeguard_event_kind_name(LifeguardEventKind kind);
 extern const char *lifeguard_severity_name(LifeguardSeverity severity);
 
+extern void lifeguard_event_count(LifeguardEventKind kind);
 extern void lifeguard_event_record(LifeguardEventKind kind,
 								   LifeguardSeverity severity,
 								   const LifeguardEventSubject *subject,

@@ -5,7 +5,9 @@
  *
  * This file only wires things together.  Each concern lives in its own
  * file: shmem.c (shared state and its locking), events.c (the event ring),
- * worker.c (the background worker), privileges.c (who may read).
+ * worker.c (the background worker), slots.c (connection slots and the login
+ * hook), policy.c (policies), privileges.c (who may read, who is an admin,
+ * who may be signalled).
  *
  * pg_lifeguard must be loaded through shared_preload_libraries: it needs
  * shared memory, a background worker and hooks in every backend.
@@ -26,6 +28,7 @@
 
 #include "pg_lifeguard.h"
 #include "shmem.h"
+#include "slots.h"
 #include "worker.h"
 
 PG_MODULE_MAGIC;
@@ -215,5 +218,6 @@ _PG_init(void)
 	MarkGUCPrefixReserved(LIFEGUARD_GUC_PREFIX);
 
 	lifeguard_shmem_install_hooks();
+	lifeguard_slots_install_hooks();
 	lifeguard_register_worker();
 }

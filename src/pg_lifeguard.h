@@ -34,6 +34,21 @@ extern int	lifeguard_event_ring_size;
 extern bool lifeguard_debug_tick_error;
 
 /* privileges.c */
+typedef enum LifeguardSignalResult
+{
+	LG_SIGNAL_SENT = 0,
+	LG_SIGNAL_GONE,				/* no such backend (any more) */
+	LG_SIGNAL_NOT_CLIENT,		/* not a client backend: never signalled */
+	LG_SIGNAL_SUPERUSER,		/* a superuser's backend */
+	LG_SIGNAL_NO_PRIVILEGE,		/* the calling role may not signal it */
+	LG_SIGNAL_FAILED			/* kill() failed */
+} LifeguardSignalResult;
+
 extern void lifeguard_require_monitor(const char *funcname);
+extern bool lifeguard_role_is_admin(Oid roleid);
+extern LifeguardSignalResult lifeguard_signal_backend(int pid, int sig,
+													  Oid expected_roleid,
+													  bool allow_superuser,
+													  Oid caller);
 
 #endif							/* PG_LIFEGUARD_H */

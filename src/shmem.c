@@ -12,6 +12,10 @@
  *
  *	- the worker's state: pid, phase, tick counters and timings, last error,
  *	  and the settings it has in force;
+ *	- the published policies, with a live count of the sessions in each;
+ *	- one LifeguardBackendEntry per client PGPROC (a separate struct, sized
+ *	  by max_connections): what each session counted itself in at login;
+ *	- the slot history ring: one sample a second for the last hour;
  *	- the event ring: the last lifeguard.event_ring_size events, each with a
  *	  sequence number, overwriting the oldest;
  *	- one counter per event kind.
@@ -19,10 +23,36 @@
  * Locking protocol
  * ----------------
  *
- * LifeguardShared->mutex (spinlock) protects "worker".  Only the worker
- * process writes it; any backend may read it.  Holders do nothing but copy
- * a few fields or the struct itself: no palloc, no ereport, no call that
- * could fail while the spinlock is held.
+ * LifeguardShared->mutex (spinlock) protects "worker" and the login-refusal
+ * rate limiter (last_refusal_event[], refusals_suppressed[]).  Only the
+ * worker writes "worker"; any backend may read it; a backend refusing a
+ * login updates the rate limiter.  Holders do nothing but copy a few fields
+ * or the struct itself: no palloc, no ereport, no call that could fail
+ * while the spinlock is held.
+ *
+ * LifeguardShared->policy_lock (LWLock) protects policy_generation,
+ * npolicies, policies[], policy_connections[] and every
+ * LifeguardBackendEntry.
+ *	- The login hook takes it LW_EXCLUSIVE once per login: fills its own
+ *	  entry, checks every matching cap and, unless refused, increments the
+ *	  counts of the policies it matches, all in one critical section, so a
+ *	  burst of simultaneous logins cannot overshoot a cap.  O(policies).
+ *	- A backend's exit callback takes it LW_EXCLUSIVE to decrement what its
+ *	  entry counted (only if the generation is still current) and clear it.
+ *	- The worker takes it LW_EXCLUSIVE to publish a new set of policies: it
+ *	  bumps the generation and recounts every entry against the new set
+ *	  (O(max_connections x policies), only when the policies changed).
+ *	- Readers (policy_status(), the worker's idle check) take it LW_SHARED
+ *	  and copy what they need.
+ *	Events are recorded only after it is released.
+ *
+ * LifeguardShared->history_lock (LWLock) protects history_next and
+ * history[].  The worker takes it LW_EXCLUSIVE to append one sample;
+ * slot_history() takes it LW_SHARED to copy the ring.
+ *
+ * policies_changed is an atomic counter, bumped without a lock by a
+ * committing transaction that changed lifeguard.policies; the worker reads
+ * it without a lock.
  *
  * LifeguardShared->lock (LWLock, tranche "pg_lifeguard") protects next_seq
  * and ring[].
@@ -32,9 +62,12 @@
  *	  formatted before the lock is taken and logged after it is released.
  *	- Readers (recent_events()) take it LW_SHARED, copy the used slots into
  *	  local memory and release it before building any tuple.
- *	No other lock is ever taken while "lock" or "mutex" is held, so neither
- *	can take part in a deadlock, and a user session never waits on them for
- *	longer than one memcpy of the ring.
+ *
+ * No lock is ever taken while another of these is held (the one exception:
+ * the spinlock may be taken and released while nothing else is held, never
+ * inside an LWLock section that could wait), so none of them can take part
+ * in a deadlock, and a user session never waits on them for longer than one
+ * short critical section.
  *
  * event_counts[] are atomics: incremented without a lock after the event is
  * in the ring, read without a lock.  They are monotonic since server start.
@@ -49,6 +82,7 @@
 #include "postgres.h"
 
 #include "miscadmin.h"
+#include "postmaster/postmaster.h"
 #include "storage/ipc.h"
 #include "storage/shmem.h"
 
@@ -58,6 +92,13 @@
 #define LIFEGUARD_TRANCHE	"pg_lifeguard"
 
 LifeguardShared *LifeguardState = NULL;
+LifeguardBackendEntry *LifeguardBackends = NULL;
+
+/* Locks of the "pg_lifeguard" tranche, in this order */
+#define LIFEGUARD_LOCK_RING		0
+#define LIFEGUARD_LOCK_POLICY	1
+#define LIFEGUARD_LOCK_HISTORY	2
+#define LIFEGUARD_NUM_LOCKS		3
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
@@ -77,6 +118,15 @@ lifeguard_shmem_size(void)
 }
 
 /*
+ * Bytes for the per-backend entries: one per client slot.
+ */
+static Size
+lifeguard_backends_size(void)
+{
+	return mul_size(MaxConnections, sizeof(LifeguardBackendEntry));
+}
+
+/*
  * shmem_request_hook: ask the postmaster for our memory and our LWLock.
  */
 static void
@@ -85,8 +135,9 @@ lifeguard_shmem_request(void)
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
 
-	RequestAddinShmemSpace(lifeguard_shmem_size());
-	RequestNamedLWLockTranche(LIFEGUARD_TRANCHE, 1);
+	RequestAddinShmemSpace(add_size(lifeguard_shmem_size(),
+									lifeguard_backends_size()));
+	RequestNamedLWLockTranche(LIFEGUARD_TRANCHE, LIFEGUARD_NUM_LOCKS);
 }
 
 /*
@@ -97,6 +148,8 @@ static void
 lifeguard_shmem_startup(void)
 {
 	bool		found;
+	bool		found_backends;
+	LWLockPadded *locks;
 	int			i;
 
 	if (prev_shmem_startup_hook)
@@ -107,12 +160,20 @@ lifeguard_shmem_startup(void)
 	LifeguardState = ShmemInitStruct("pg_lifeguard",
 									 lifeguard_shmem_size(),
 									 &found);
+	LifeguardBackends = ShmemInitStruct("pg_lifeguard backends",
+										lifeguard_backends_size(),
+										&found_backends);
 	if (!found)
 	{
 		memset(LifeguardState, 0, lifeguard_shmem_size());
+		memset(LifeguardBackends, 0, lifeguard_backends_size());
 		SpinLockInit(&LifeguardState->mutex);
 		LifeguardState->worker.phase = LG_WORKER_NOT_RUNNING;
-		LifeguardState->lock = &(GetNamedLWLockTranche(LIFEGUARD_TRANCHE))->lock;
+		locks = GetNamedLWLockTranche(LIFEGUARD_TRANCHE);
+		LifeguardState->lock = &locks[LIFEGUARD_LOCK_RING].lock;
+		LifeguardState->policy_lock = &locks[LIFEGUARD_LOCK_POLICY].lock;
+		LifeguardState->history_lock = &locks[LIFEGUARD_LOCK_HISTORY].lock;
+		pg_atomic_init_u64(&LifeguardState->policies_changed, 0);
 		LifeguardState->next_seq = 1;
 		LifeguardState->ring_size = lifeguard_event_ring_size;
 		for (i = 0; i < LG_EVENT_NKINDS; i++)

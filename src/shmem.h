@@ -20,6 +20,8 @@
 #include "utils/timestamp.h"
 
 #include "events.h"
+#include "policy.h"
+#include "slots.h"
 
 /* Room for the settings the worker publishes, as a JSON object */
 #define LIFEGUARD_SETTINGS_LEN	8192
@@ -58,11 +60,51 @@ typedef struct LifeguardWorkerState
 	char		settings[LIFEGUARD_SETTINGS_LEN];	/* JSON, see worker.c */
 } LifeguardWorkerState;
 
+/*
+ * What a client backend counted itself in at login, so that it can uncount
+ * itself at exit and the worker can recount everyone when policies change.
+ * One entry per client PGPROC (index pgprocno); protected by policy_lock.
+ */
+typedef struct LifeguardBackendEntry
+{
+	int			pid;			/* 0 = entry unused */
+	Oid			roleid;
+	Oid			dbid;
+	uint64		generation;		/* policy generation "counted" refers to */
+	uint64		counted[LIFEGUARD_POLICY_WORDS];	/* bitmap of policies */
+	char		appname[NAMEDATALEN];	/* application_name at login */
+} LifeguardBackendEntry;
+
+/* Kinds of login refusal, for rate-limiting their events */
+#define LG_REFUSAL_RESERVE	0
+#define LG_REFUSAL_CAP		1
+#define LG_REFUSAL_KINDS	2
+
 typedef struct LifeguardShared
 {
-	/* Protects "worker" */
+	/* Protects "worker" and the refusal rate limiter */
 	slock_t		mutex;
 	LifeguardWorkerState worker;
+	TimestampTz last_refusal_event[LG_REFUSAL_KINDS];
+	uint64		refusals_suppressed[LG_REFUSAL_KINDS];
+
+	/*
+	 * Published policies and their live session counts, protected by
+	 * policy_lock together with the backend entries.  policies_changed is
+	 * bumped (atomically, no lock) when a transaction that changed
+	 * lifeguard.policies commits; the worker republishes when it moves.
+	 */
+	LWLock	   *policy_lock;
+	uint64		policy_generation;
+	int			npolicies;
+	LifeguardPolicy policies[LIFEGUARD_MAX_POLICIES];
+	int			policy_connections[LIFEGUARD_MAX_POLICIES];
+	pg_atomic_uint64 policies_changed;
+
+	/* Slot history ring, protected by history_lock */
+	LWLock	   *history_lock;
+	uint64		history_next;	/* samples ever taken */
+	LifeguardSlotSample history[LIFEGUARD_HISTORY_SIZE];
 
 	/*
 	 * The event ring.  "lock" protects next_seq and ring[]; ring_size is
@@ -77,6 +119,9 @@ typedef struct LifeguardShared
 
 /* NULL until shared memory is attached, and in a process without it */
 extern LifeguardShared *LifeguardState;
+
+/* MaxConnections entries, one per client PGPROC; see LifeguardBackendEntry */
+extern LifeguardBackendEntry *LifeguardBackends;
 
 extern void lifeguard_shmem_install_hooks(void);
 

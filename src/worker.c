@@ -55,7 +55,9 @@
 
 #include "pg_lifeguard.h"
 #include "events.h"
+#include "policy.h"
 #include "shmem.h"
+#include "slots.h"
 #include "worker.h"
 
 PG_FUNCTION_INFO_V1(lifeguard_worker_status);
@@ -208,13 +210,15 @@ set_phase(LifeguardWorkerPhase phase)
 }
 
 /*
- * Does the extension exist in our database?  Looks at pg_extension in a
- * short transaction, without ever waiting for its lock: when the lock is not
- * granted at once (someone runs VACUUM FULL pg_extension, say) the previous
- * answer stands until the next check.
+ * Catalog work, in one short transaction: does the extension exist in our
+ * database, and what are the policies?  Never waits for a lock: when
+ * pg_extension's lock is not granted at once (someone runs VACUUM FULL
+ * pg_extension, say) the previous answer stands until the next check, and
+ * the same goes for lifeguard.policies (policy.c).  "periodic" is the
+ * regular recheck; otherwise only what changed is reread.
  */
 static void
-check_extension(TimestampTz now)
+check_catalogs(TimestampTz now, bool periodic)
 {
 	int			found = extension_state;
 
@@ -222,9 +226,13 @@ check_extension(TimestampTz now)
 	StartTransactionCommand();
 	if (ConditionalLockRelationOid(ExtensionRelationId, AccessShareLock))
 		found = OidIsValid(get_extension_oid(LIFEGUARD_EXTENSION, true)) ? 1 : 0;
+	if (found >= 0)
+		lifeguard_policies_refresh(found == 1,
+								   periodic || found != extension_state);
 	CommitTransactionCommand();
 
-	last_catalog_check = now;
+	if (periodic)
+		last_catalog_check = now;
 	if (found == extension_state || found < 0)
 		return;
 
@@ -249,11 +257,13 @@ static void
 tick_body(void)
 {
 	TimestampTz now = GetCurrentTimestamp();
+	bool		periodic;
 
-	if (extension_state != 1 ||
-		TimestampDifferenceExceeds(last_catalog_check, now,
-								   LIFEGUARD_CATALOG_RECHECK_MS))
-		check_extension(now);
+	periodic = (extension_state != 1 ||
+				TimestampDifferenceExceeds(last_catalog_check, now,
+										   LIFEGUARD_CATALOG_RECHECK_MS));
+	if (periodic || lifeguard_policies_stale())
+		check_catalogs(now, periodic);
 
 	if (extension_state != 1)
 		set_phase(LG_WORKER_WAITING);
@@ -261,6 +271,8 @@ tick_body(void)
 		set_phase(LG_WORKER_DISABLED);
 	else
 		set_phase(LG_WORKER_RUNNING);
+
+	lifeguard_slots_tick(now);
 
 	if (lifeguard_debug_tick_error)
 	{

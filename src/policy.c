@@ -1,0 +1,471 @@
+/*-------------------------------------------------------------------------
+ *
+ * policy.c
+ *		Policies: loading lifeguard.policies, publishing it into shared
+ *		memory, and deciding which sessions a policy applies to.
+ *
+ * The table is the source of truth.  A statement trigger on it notes the
+ * change; when the transaction commits, a callback bumps a counter in shared
+ * memory and wakes the worker, which reads the table again (never waiting
+ * for its lock), resolves role and database names to OIDs, and publishes
+ * the enabled rows into shared memory.  The login hook and the worker's
+ * tick read only that copy.  The worker also rereads the table at every
+ * catalog recheck, so a role created after its policy is picked up.
+ *
+ * Matching: a session belongs to a policy when every matcher the policy
+ * sets matches: role_name is its login role, database_name its database,
+ * application_name (a LIKE pattern, matched byte by byte) its
+ * application_name.  A matcher naming a role or database that does not
+ * exist matches nothing.
+ *
+ * Copyright (c) 2026, pg_lifeguard developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "commands/dbcommands.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "storage/lmgr.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "pg_lifeguard.h"
+#include "policy.h"
+#include "shmem.h"
+#include "worker.h"
+
+PG_FUNCTION_INFO_V1(lifeguard_policies_changed);
+PG_FUNCTION_INFO_V1(lifeguard_policy_status);
+
+#define POLICY_STATUS_COLS	10
+
+/* Worker: value of policies_changed when the table was last read */
+static uint64 seen_changes = 0;
+static bool published_once = false;
+
+/* Backend: this transaction changed lifeguard.policies */
+static bool change_pending = false;
+static bool xact_callback_registered = false;
+
+/*
+ * LIKE, byte by byte, with PostgreSQL's default escape character: '%'
+ * matches any run of bytes, '_' one byte, '\x' the byte x.  Used where the
+ * SQL machinery cannot be (the login hook runs before the database encoding
+ * is known).  Iterative, linear in practice: on a mismatch it backtracks to
+ * the last '%' only.
+ */
+bool
+lifeguard_like_match(const char *str, const char *pattern)
+{
+	const char *s = str;
+	const char *p = pattern;
+	const char *star_p = NULL;
+	const char *star_s = NULL;
+
+	while (*s)
+	{
+		if (*p == '%')
+		{
+			star_p = ++p;
+			star_s = s;
+			continue;
+		}
+		if (*p != '\0')
+		{
+			bool		escaped = (p[0] == '\\' && p[1] != '\0');
+			char		pc = escaped ? p[1] : p[0];
+
+			if ((!escaped && pc == '_') || pc == *s)
+			{
+				s++;
+				p += escaped ? 2 : 1;
+				continue;
+			}
+		}
+		if (star_p == NULL)
+			return false;
+		p = star_p;
+		s = ++star_s;
+	}
+	while (*p == '%')
+		p++;
+	return *p == '\0';
+}
+
+/*
+ * Does policy p apply to a session of this role, database and
+ * application_name?
+ */
+bool
+lifeguard_policy_matches(const LifeguardPolicy *p, Oid roleid, Oid dbid,
+						 const char *appname)
+{
+	if (p->has_role && (!OidIsValid(p->roleid) || p->roleid != roleid))
+		return false;
+	if (p->has_database && (!OidIsValid(p->dbid) || p->dbid != dbid))
+		return false;
+	if (p->has_app && !lifeguard_like_match(appname ? appname : "",
+											p->app_pattern))
+		return false;
+	return true;
+}
+
+/*
+ * Milliseconds from a float8 column holding them, -1 for NULL.
+ */
+static int64
+ms_column(HeapTuple tup, TupleDesc desc, int col)
+{
+	bool		isnull;
+	double		ms = DatumGetFloat8(SPI_getbinval(tup, desc, col, &isnull));
+
+	if (isnull)
+		return -1;
+	if (ms >= (double) PG_INT64_MAX)
+		return PG_INT64_MAX;
+	return (int64) ms;
+}
+
+static void
+text_column(char *dst, HeapTuple tup, TupleDesc desc, int col, bool *present)
+{
+	char	   *value = SPI_getvalue(tup, desc, col);
+
+	*present = (value != NULL);
+	dst[0] = '\0';
+	if (value != NULL)
+		strlcpy(dst, value, NAMEDATALEN);
+}
+
+/*
+ * Read the enabled policies from lifeguard.policies into dst (room for
+ * LIFEGUARD_MAX_POLICIES).  Returns their number, or -1 when the table's
+ * lock is not granted at once (try again later).  Caller is in a
+ * transaction, in the worker's database, where the extension exists.
+ */
+static int
+load_policies(LifeguardPolicy *dst)
+{
+	Oid			nsp = get_namespace_oid("lifeguard", true);
+	Oid			relid = OidIsValid(nsp) ? get_relname_relid("policies", nsp) : InvalidOid;
+	int			n = 0;
+	uint64		i;
+
+	if (!OidIsValid(relid))
+		return 0;
+	if (!ConditionalLockRelationOid(relid, AccessShareLock))
+		return -1;
+
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (SPI_execute("SELECT name, role_name::text, database_name::text, "
+					"application_name, max_connections, "
+					"floor(extract(epoch FROM idle_timeout) * 1000)::float8, "
+					"floor(extract(epoch FROM shed_idle_after) * 1000)::float8 "
+					"FROM lifeguard.policies WHERE enabled ORDER BY name",
+					true, LIFEGUARD_MAX_POLICIES) != SPI_OK_SELECT)
+		elog(ERROR, "could not read lifeguard.policies");
+
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		LifeguardPolicy *p = &dst[n++];
+		bool		present;
+		bool		isnull;
+		Datum		d;
+
+		memset(p, 0, sizeof(LifeguardPolicy));
+		text_column(p->name, tup, desc, 1, &present);
+		text_column(p->role_name, tup, desc, 2, &p->has_role);
+		text_column(p->database_name, tup, desc, 3, &p->has_database);
+		text_column(p->app_pattern, tup, desc, 4, &p->has_app);
+		d = SPI_getbinval(tup, desc, 5, &isnull);
+		p->max_connections = isnull ? -1 : DatumGetInt32(d);
+		p->idle_timeout_ms = ms_column(tup, desc, 6);
+		p->shed_idle_after_ms = ms_column(tup, desc, 7);
+		if (p->has_role)
+			p->roleid = get_role_oid(p->role_name, true);
+		if (p->has_database)
+			p->dbid = get_database_oid(p->database_name, true);
+	}
+
+	SPI_finish();
+	PopActiveSnapshot();
+	return n;
+}
+
+/*
+ * Install a new set of policies, unless it equals the one in force, and
+ * recount every session against it.  See shmem.c for the locking.
+ */
+static void
+publish_policies(const LifeguardPolicy *policies, int n)
+{
+	LifeguardShared *s = LifeguardState;
+	uint64		generation;
+	int			i;
+	int			j;
+
+	LWLockAcquire(s->policy_lock, LW_EXCLUSIVE);
+	if (published_once && n == s->npolicies &&
+		memcmp(s->policies, policies, n * sizeof(LifeguardPolicy)) == 0)
+	{
+		LWLockRelease(s->policy_lock);
+		return;
+	}
+
+	memcpy(s->policies, policies, n * sizeof(LifeguardPolicy));
+	s->npolicies = n;
+	generation = ++s->policy_generation;
+	memset(s->policy_connections, 0, sizeof(s->policy_connections));
+
+	for (i = 0; i < MaxConnections; i++)
+	{
+		LifeguardBackendEntry *e = &LifeguardBackends[i];
+
+		if (e->pid == 0)
+			continue;
+		memset(e->counted, 0, sizeof(e->counted));
+		for (j = 0; j < n; j++)
+		{
+			if (lifeguard_policy_matches(&s->policies[j], e->roleid, e->dbid,
+										 e->appname))
+			{
+				e->counted[j / 64] |= UINT64CONST(1) << (j % 64);
+				s->policy_connections[j]++;
+			}
+		}
+		e->generation = generation;
+	}
+	LWLockRelease(s->policy_lock);
+
+	published_once = true;
+	ereport(LOG,
+			(errmsg("pg_lifeguard: %d policies in force (generation %llu)",
+					n, (unsigned long long) generation)));
+}
+
+/*
+ * Worker: read and publish the policies if they changed since the last
+ * read, or when "force" (a periodic recheck).  Without the extension there
+ * are no policies.  Caller is in a transaction.
+ */
+void
+lifeguard_policies_refresh(bool extension_present, bool force)
+{
+	uint64		changes = pg_atomic_read_u64(&LifeguardState->policies_changed);
+	LifeguardPolicy *policies;
+	int			n = 0;
+
+	if (!force && published_once && changes == seen_changes)
+		return;
+
+	policies = palloc0(sizeof(LifeguardPolicy) * LIFEGUARD_MAX_POLICIES);
+	if (extension_present)
+	{
+		n = load_policies(policies);
+		if (n < 0)
+		{
+			pfree(policies);
+			return;				/* table locked: next tick tries again */
+		}
+	}
+	seen_changes = changes;
+	publish_policies(policies, n);
+	pfree(policies);
+}
+
+/*
+ * Does the worker have policy changes to pick up?
+ */
+bool
+lifeguard_policies_stale(void)
+{
+	return !published_once ||
+		pg_atomic_read_u64(&LifeguardState->policies_changed) != seen_changes;
+}
+
+/*
+ * Copy the published policies into dst (room for LIFEGUARD_MAX_POLICIES);
+ * returns their number.
+ */
+int
+lifeguard_policies_copy(LifeguardPolicy *dst, uint64 *generation)
+{
+	int			n;
+
+	LWLockAcquire(LifeguardState->policy_lock, LW_SHARED);
+	n = LifeguardState->npolicies;
+	memcpy(dst, LifeguardState->policies, n * sizeof(LifeguardPolicy));
+	if (generation)
+		*generation = LifeguardState->policy_generation;
+	LWLockRelease(LifeguardState->policy_lock);
+	return n;
+}
+
+/*
+ * At commit of a transaction that changed lifeguard.policies, tell the
+ * worker.
+ */
+static void
+policies_xact_callback(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_COMMIT:
+			if (change_pending && LifeguardState != NULL)
+			{
+				pg_atomic_fetch_add_u64(&LifeguardState->policies_changed, 1);
+				lifeguard_wake_worker();
+			}
+			change_pending = false;
+			break;
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+			change_pending = false;
+			break;
+		default:
+			break;
+	}
+}
+
+/*
+ * Statement trigger on lifeguard.policies: refuse more enabled policies than
+ * shared memory holds, warn when the table is not the one the worker reads,
+ * and arrange for the worker to be told at commit.
+ */
+Datum
+lifeguard_policies_changed(PG_FUNCTION_ARGS)
+{
+	int64		enabled = 0;
+	bool		isnull;
+	char	   *dbname;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" was not called by trigger manager",
+						"lifeguard._policies_changed")));
+
+	SPI_connect();
+	if (SPI_execute("SELECT count(*) FROM lifeguard.policies WHERE enabled",
+					true, 1) == SPI_OK_SELECT && SPI_processed == 1)
+		enabled = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+											  SPI_tuptable->tupdesc, 1,
+											  &isnull));
+	SPI_finish();
+
+	if (enabled > LIFEGUARD_MAX_POLICIES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many enabled pg_lifeguard policies"),
+				 errdetail("At most %d policies can be enabled at once; this change would enable %lld.",
+						   LIFEGUARD_MAX_POLICIES, (long long) enabled),
+				 errhint("Disable or merge policies.")));
+
+	dbname = get_database_name(MyDatabaseId);
+	if (dbname != NULL && strcmp(dbname, lifeguard_database) != 0)
+		ereport(WARNING,
+				(errmsg("pg_lifeguard policies in database \"%s\" are not enforced",
+						dbname),
+				 errdetail("The worker reads policies from lifeguard.database = \"%s\".",
+						   lifeguard_database)));
+
+	if (!xact_callback_registered)
+	{
+		RegisterXactCallback(policies_xact_callback, NULL);
+		xact_callback_registered = true;
+	}
+	change_pending = true;
+
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * Interval datum from milliseconds.
+ */
+static Datum
+ms_interval(int64 ms)
+{
+	Interval   *iv = palloc0(sizeof(Interval));
+
+	iv->time = ms * INT64CONST(1000);
+	return IntervalPGetDatum(iv);
+}
+
+/*
+ * lifeguard.policy_status(): the policies in force, as the login hook and
+ * the worker see them, with the sessions counted in each.
+ */
+Datum
+lifeguard_policy_status(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	LifeguardPolicy *policies;
+	int		   *counts;
+	uint64		generation;
+	int			n;
+	int			i;
+
+	lifeguard_require_monitor("policy_status");
+	InitMaterializedSRF(fcinfo, 0);
+
+	policies = palloc(sizeof(LifeguardPolicy) * LIFEGUARD_MAX_POLICIES);
+	counts = palloc(sizeof(int) * LIFEGUARD_MAX_POLICIES);
+	LWLockAcquire(LifeguardState->policy_lock, LW_SHARED);
+	n = LifeguardState->npolicies;
+	memcpy(policies, LifeguardState->policies, n * sizeof(LifeguardPolicy));
+	memcpy(counts, LifeguardState->policy_connections, n * sizeof(int));
+	generation = LifeguardState->policy_generation;
+	LWLockRelease(LifeguardState->policy_lock);
+
+	for (i = 0; i < n; i++)
+	{
+		LifeguardPolicy *p = &policies[i];
+		Datum		values[POLICY_STATUS_COLS];
+		bool		nulls[POLICY_STATUS_COLS];
+
+		memset(nulls, 0, sizeof(nulls));
+		values[0] = CStringGetTextDatum(p->name);
+		values[1] = CStringGetTextDatum(p->role_name);
+		nulls[1] = !p->has_role;
+		values[2] = CStringGetTextDatum(p->database_name);
+		nulls[2] = !p->has_database;
+		values[3] = CStringGetTextDatum(p->app_pattern);
+		nulls[3] = !p->has_app;
+		values[4] = Int32GetDatum(p->max_connections);
+		nulls[4] = (p->max_connections < 0);
+		values[5] = Int32GetDatum(counts[i]);
+		nulls[6] = (p->idle_timeout_ms < 0);
+		if (!nulls[6])
+			values[6] = ms_interval(p->idle_timeout_ms);
+		nulls[7] = (p->shed_idle_after_ms < 0);
+		if (!nulls[7])
+			values[7] = ms_interval(p->shed_idle_after_ms);
+		if (p->has_role && !OidIsValid(p->roleid))
+			values[8] = CStringGetTextDatum(psprintf("role \"%s\" does not exist; the policy matches no session",
+													 p->role_name));
+		else if (p->has_database && !OidIsValid(p->dbid))
+			values[8] = CStringGetTextDatum(psprintf("database \"%s\" does not exist; the policy matches no session",
+													 p->database_name));
+		else
+			nulls[8] = true;
+		values[9] = Int64GetDatum((int64) generation);
+
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+
+	PG_RETURN_VOID();
+}
