@@ -19,6 +19,8 @@ DECLARE
     deadline timestamptz := clock_timestamp() + timeout;
 BEGIN
     LOOP
+        -- pg_stat_activity is otherwise frozen for the whole transaction
+        PERFORM pg_stat_clear_snapshot();
         EXECUTE 'SELECT (' || condition || ')' INTO ok;
         IF ok THEN
             RETURN true;

@@ -359,9 +359,10 @@ lifeguard_policies_changed(PG_FUNCTION_ARGS)
 				 errmsg("function \"%s\" was not called by trigger manager",
 						"lifeguard._policies_changed")));
 
+	/* not read-only: the count must see the rows this statement changed */
 	SPI_connect();
 	if (SPI_execute("SELECT count(*) FROM lifeguard.policies WHERE enabled",
-					true, 1) == SPI_OK_SELECT && SPI_processed == 1)
+					false, 1) == SPI_OK_SELECT && SPI_processed == 1)
 		enabled = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 											  SPI_tuptable->tupdesc, 1,
 											  &isnull));

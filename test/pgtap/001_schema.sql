@@ -2,7 +2,7 @@
 -- Run by scripts/test.sh with pg_prove against a throwaway cluster where
 -- pg_lifeguard is preloaded and created by the bootstrap superuser.
 BEGIN;
-SELECT plan(24);
+SELECT plan(44);
 
 -- The schema, owned by whoever created the extension
 SELECT has_schema('lifeguard', 'schema lifeguard exists');
@@ -18,10 +18,13 @@ SELECT is((SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extna
 SELECT schema_privs_are('lifeguard', 'public', ARRAY['USAGE'],
     'PUBLIC has USAGE and nothing else on schema lifeguard');
 
--- Exactly the documented functions, nothing else
-SELECT functions_are('lifeguard', ARRAY['worker_status', 'recent_events'],
+-- Exactly the documented functions and tables, nothing else
+SELECT functions_are('lifeguard',
+    ARRAY['worker_status', 'recent_events', 'policy_status', 'slots',
+          'slot_usage', 'slot_history', 'shed_idle', '_policies_changed'],
     'schema lifeguard holds exactly the documented functions');
-SELECT tables_are('lifeguard', ARRAY[]::name[], 'no tables yet');
+SELECT tables_are('lifeguard', ARRAY['policies'],
+    'schema lifeguard holds exactly the documented tables');
 
 SELECT has_function('lifeguard', 'worker_status', ARRAY[]::name[]);
 SELECT has_function('lifeguard', 'recent_events', ARRAY['timestamp with time zone']);
@@ -50,7 +53,46 @@ SELECT is((SELECT count(*)::int FROM pg_depend d
              AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'pg_lifeguard')
              AND d.deptype = 'e'
              AND p.pronamespace = 'lifeguard'::regnamespace),
-    2, 'both functions are members of the extension');
+    (SELECT count(*)::int FROM pg_proc WHERE pronamespace = 'lifeguard'::regnamespace),
+    'every function in schema lifeguard is a member of the extension');
+
+-- No function of the extension runs with its owner's rights
+SELECT is((SELECT count(*)::int FROM pg_proc
+           WHERE pronamespace = 'lifeguard'::regnamespace AND prosecdef),
+    0, 'no SECURITY DEFINER function in schema lifeguard');
+
+-- lifeguard.policies: shape, ownership, privileges, trigger, dump
+SELECT table_owner_is('lifeguard', 'policies',
+    (SELECT extowner::regrole::name FROM pg_extension WHERE extname = 'pg_lifeguard'),
+    'policies is owned by the extension owner');
+SELECT has_pk('lifeguard', 'policies', 'policies has a primary key');
+SELECT col_is_pk('lifeguard', 'policies', 'name', 'policies are keyed by name');
+SELECT columns_are('lifeguard', 'policies',
+    ARRAY['name', 'role_name', 'database_name', 'application_name',
+          'max_connections', 'idle_timeout', 'shed_idle_after', 'enabled',
+          'comment'],
+    'policies has exactly the documented columns');
+SELECT col_type_is('lifeguard', 'policies', 'max_connections', 'integer',
+    'max_connections is an integer');
+SELECT col_type_is('lifeguard', 'policies', 'idle_timeout', 'interval',
+    'idle_timeout is an interval');
+SELECT col_type_is('lifeguard', 'policies', 'shed_idle_after', 'interval',
+    'shed_idle_after is an interval');
+SELECT col_not_null('lifeguard', 'policies', 'enabled',
+    'enabled is NOT NULL');
+SELECT col_default_is('lifeguard', 'policies', 'enabled', 'true'::text,
+    'policies are enabled by default');
+SELECT has_check('lifeguard', 'policies', 'policies has CHECK constraints');
+SELECT has_trigger('lifeguard', 'policies', 'policies_changed',
+    'a trigger tells the worker when policies change');
+SELECT trigger_is('lifeguard', 'policies', 'policies_changed',
+    'lifeguard', '_policies_changed');
+SELECT table_privs_are('lifeguard', 'policies', 'pg_monitor', ARRAY['SELECT'],
+    'pg_monitor may read policies, not change them');
+SELECT table_privs_are('lifeguard', 'policies', 'public', ARRAY[]::text[],
+    'PUBLIC has no privilege on policies');
+SELECT is((SELECT extconfig::regclass[]::text FROM pg_extension WHERE extname = 'pg_lifeguard'),
+    '{lifeguard.policies}', 'pg_dump keeps the rows of policies');
 
 -- EXECUTE stays with PUBLIC: the functions themselves demand pg_monitor, so
 -- every caller gets the same clear error
@@ -65,10 +107,21 @@ SET LOCAL ROLE pgtap_lifeguard_plain;
 SELECT throws_ok('SELECT * FROM lifeguard.worker_status()', '42501',
     'permission denied for function worker_status',
     'plain role cannot read worker_status()');
+SELECT throws_ok('SELECT * FROM lifeguard.slots()', '42501',
+    'permission denied for function slots',
+    'plain role cannot read slots()');
+SELECT throws_ok('INSERT INTO lifeguard.policies (name) VALUES (''x'')', '42501',
+    'permission denied for table policies',
+    'plain role cannot add a policy');
 RESET ROLE;
 SET LOCAL ROLE pgtap_lifeguard_monitor;
 SELECT lives_ok('SELECT * FROM lifeguard.recent_events()',
     'pg_monitor member reads recent_events()');
+SELECT lives_ok('SELECT * FROM lifeguard.slot_usage(''state'')',
+    'pg_monitor member reads slot_usage()');
+SELECT throws_ok('DELETE FROM lifeguard.policies', '42501',
+    'permission denied for table policies',
+    'pg_monitor member cannot delete policies');
 RESET ROLE;
 
 SELECT * FROM finish();
