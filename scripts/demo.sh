@@ -11,7 +11,7 @@
 #
 # The sandbox lives in /tmp/pg_lifeguard_demo (LIFEGUARD_DEMO_DIR to change
 # it), listens on 127.0.0.1 and on a socket in that directory, on the first
-# free port from 55440 up, and belongs to the `postgres` OS user (or to the
+# free port from 25440 up, and belongs to the `postgres` OS user (or to the
 # calling user when run without root through passwordless sudo).  It never
 # touches Debian's own cluster on 5432.
 
@@ -96,9 +96,73 @@ EOF
 # about it (events, refusals, cancels), using demo_psql against the sandbox.
 # ==========================================================================
 replay_outage() {
-	lg_say "outage replays"
-	lg_info "Scenario replays (slot exhaustion, lock queue jam, idle-in-transaction"
-	lg_info "blockers, stalled partition jobs) come with the features that handle them."
+	replay_slot_exhaustion
+	lg_say "more replays (lock queue jam, idle-in-transaction blocker, stalled"
+	lg_info "partition job) come with the features that handle them"
+}
+
+# demo_wait SECONDS SQL  - poll SQL (a boolean) until true, with a deadline.
+demo_wait() {
+	local deadline=$((SECONDS + $1)) out=
+	while ((SECONDS < deadline)); do
+		out=$(demo_psql -tA -c "$2" 2>/dev/null) && [[ $out == t ]] && return 0
+		sleep 0.2
+	done
+	lg_err "still false after $1 s: $2"
+	return 1
+}
+
+# Replay 1: an old deployment leaks idle connections until every ordinary
+# slot is taken.  The application is refused, an operator who is not a
+# superuser still gets in, and a policy sheds the leaked sessions.
+REPLAY_PIDS=()
+replay_slot_exhaustion() {
+	local free i err
+	lg_say "outage replay 1: an old deployment leaks connections until every slot is taken"
+	demo_psql -q <<'SQL'
+CREATE ROLE app LOGIN;
+CREATE ROLE dba_team NOLOGIN;
+CREATE ROLE alice LOGIN IN ROLE dba_team;  -- an operator, not a superuser
+SQL
+	# slots().used counts the session asking: leave it out
+	free=$(demo_psql -tAc 'SELECT usable - (used - 1) FROM lifeguard.slots()')
+	lg_info "max_connections = 20, superuser_reserved_connections = 2, lifeguard.reserved_admin_slots = 3"
+	lg_info "opening $free idle sessions as role app, application_name old-deploy-v1"
+	for ((i = 0; i < free; i++)); do
+		(sleep 300 | lg_as_test_user env PGAPPNAME=old-deploy-v1 \
+			psql -X -q -h "$DEMO_SOCK" -p "$DEMO_PORT" -U app postgres >/dev/null 2>&1) &
+		REPLAY_PIDS+=($!)
+	done
+	demo_wait 30 "SELECT used - 1 >= usable FROM lifeguard.slots()"
+	demo_wait 10 "SELECT count(*) > 0 FROM lifeguard.recent_events() WHERE kind = 'slot_critical'"
+
+	lg_say "SELECT * FROM lifeguard.slots();"
+	demo_psql -c 'SELECT used, free, usable, used_pct, idle, authenticating, status FROM lifeguard.slots()'
+	lg_say "SELECT * FROM lifeguard.slot_usage('application');"
+	demo_psql -c "SELECT * FROM lifeguard.slot_usage('application')"
+
+	lg_say "the application tries one more connection:"
+	err=$(lg_as_test_user psql -X -h "$DEMO_SOCK" -p "$DEMO_PORT" -U app postgres -c 'SELECT 1' 2>&1 || true)
+	printf '    %s\n' "${err//$'\n'/$'\n'    }"
+	lg_say "the operator alice (member of lifeguard.admin_roles, not a superuser) logs in:"
+	lg_as_test_user psql -X -h "$DEMO_SOCK" -p "$DEMO_PORT" -U alice postgres \
+		-c "SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user"
+
+	lg_say "alice adds a policy: idle sessions of the old deployment go first when slots run short"
+	demo_psql -c "INSERT INTO lifeguard.policies (name, application_name, shed_idle_after)
+	              VALUES ('old_deploy', 'old-deploy%', '2 s')"
+	demo_wait 30 "SELECT (used - 1) * 100 < usable * current_setting('lifeguard.slot_warning')::int
+	              FROM lifeguard.slots()"
+	lg_say "SELECT * FROM lifeguard.slots();   (used counts this psql session too)"
+	demo_psql -c 'SELECT used, free, usable, used_pct, idle, status FROM lifeguard.slots()'
+	lg_say "what pg_lifeguard saw and did: SELECT * FROM lifeguard.recent_events();"
+	demo_psql -c "SELECT seq, to_char(event_time, 'HH24:MI:SS.MS') AS at, kind, severity,
+	                     role, application_name AS app, policy, action, detail
+	              FROM lifeguard.recent_events() WHERE kind <> 'worker_started' ORDER BY seq"
+
+	kill "${REPLAY_PIDS[@]}" 2>/dev/null || true
+	wait "${REPLAY_PIDS[@]}" 2>/dev/null || true
+	REPLAY_PIDS=()
 }
 
 # wait_for_ticks  - poll until the worker reports ticks, with a deadline.
@@ -157,7 +221,7 @@ demo_start() {
 	if ((EUID == 0)); then
 		chown -R "$LG_TEST_USER:" "$DEMO_DIR"
 	fi
-	DEMO_PORT=$(lg_free_port 55440)
+	DEMO_PORT=$(lg_free_port 25440)
 	printf 'PORT=%s\n' "$DEMO_PORT" >"$DEMO_STATE"
 
 	lg_say "sandbox: initdb in $DEMO_DATA, port $DEMO_PORT"
@@ -165,7 +229,11 @@ demo_start() {
 	lg_cluster_conf "$DEMO_DATA" \
 		"shared_preload_libraries = '$LG_EXTENSION'" \
 		"lifeguard.naptime = 500" \
-		"lifeguard.database = 'postgres'"
+		"lifeguard.database = 'postgres'" \
+		"max_connections = 20" \
+		"superuser_reserved_connections = 2" \
+		"lifeguard.reserved_admin_slots = 3" \
+		"lifeguard.admin_roles = 'dba_team'"
 	lg_say "sandbox: starting (log: $DEMO_LOG)"
 	lg_cluster_start "$DEMO_DATA" "$DEMO_LOG"
 	demo_psql -c "CREATE EXTENSION $LG_EXTENSION"

@@ -272,9 +272,12 @@ lg_port_in_use() {
 	[[ -e /tmp/.s.PGSQL.$port || -e /var/run/postgresql/.s.PGSQL.$port ]]
 }
 
-# lg_free_port [START]  - print the first free port from START (55432) up.
+# lg_free_port [START]  - print the first free port from START (25432) up.
+# Keep START below the kernel's ephemeral range (32768-60999 on Debian):
+# there a busy client (pgbench -C) can hold the port as its source port, and
+# the server then fails to bind it although nothing listens on it.
 lg_free_port() {
-	local port=${1:-55432} last
+	local port=${1:-25432} last
 	last=$((port + 200))
 	while ((port <= last)); do
 		if ! lg_port_in_use "$port"; then
@@ -283,7 +286,7 @@ lg_free_port() {
 		fi
 		port=$((port + 1))
 	done
-	lg_err "no free TCP port in ${1:-55432}..$last"
+	lg_err "no free TCP port in ${1:-25432}..$last"
 	return 1
 }
 

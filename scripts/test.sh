@@ -184,7 +184,7 @@ suite_pgtap() {
 	dir=$(lg_as_test_user mktemp -d "$SCRATCH/pgtap_cluster.XXXXXX")
 	CLUSTER_DIRS+=("$dir")
 	sock=$dir/sock
-	if ! port=$(lg_free_port 55432) ||
+	if ! port=$(lg_free_port 25432) ||
 		! lg_cluster_init "$dir/data" "$sock" "$port" ||
 		! lg_cluster_start "$dir/data" "$dir/server.log" ||
 		# Create the database before the worker starts, so the worker

@@ -6,8 +6,12 @@
  *
  * Counting.  A client slot is one of the first max_connections PGPROCs
  * (autovacuum, background workers and walsenders have pools of their own).
- * "used" counts those with a pid, which includes backends still
- * authenticating; the session states come from the backend status array,
+ * "used" counts those in use, which includes backends still authenticating.
+ * In use means: the PGPROC's latch has an owner.  InitProcess() takes the
+ * latch (OwnLatch) right after taking the PGPROC off the free list, and
+ * ProcKill() gives it up (DisownLatch) right before putting it back.  The
+ * pid field cannot tell: PostgreSQL 15 leaves a client backend's pid in its
+ * PGPROC after exit.  The session states come from the backend status array,
  * where a backend appears only once its login is complete, so the
  * difference is reported as "authenticating" and an authentication storm is
  * visible.
@@ -198,10 +202,10 @@ lifeguard_collect_sessions(LifeguardSession **sessions,
 	for (i = 0; i < MaxConnections; i++)
 	{
 		PGPROC	   *proc = &ProcGlobal->allProcs[i];
-		int			pid = proc->pid;
+		int			pid = proc->procLatch.owner_pid;
 
 		if (pid == 0)
-			continue;
+			continue;			/* on the free list */
 		c->used++;
 		waits[nwaits].pid = pid;
 		waits[nwaits].wait_event_info = proc->wait_event_info;
