@@ -34,6 +34,7 @@ FROM lifeguard.slot_usage('application');
 SELECT count(*) >= 1 AS upper_case_works FROM lifeguard.slot_usage('ROLE');
 
 -- Idle sessions of other roles: three dblink sessions sit idle
+SELECT used AS used_before FROM lifeguard.slots() \gset
 CREATE EXTENSION dblink;
 CREATE ROLE lifeguard_idle_a LOGIN;
 CREATE ROLE lifeguard_idle_b LOGIN;
@@ -80,5 +81,11 @@ SELECT * FROM lifeguard.slot_history();
 RESET ROLE;
 DROP ROLE lifeguard_slots_plain;
 
+SELECT used - :used_before AS dblink_sessions FROM lifeguard.slots();
 SELECT dblink_disconnect('idle_a'), dblink_disconnect('idle_b'),
        dblink_disconnect('idle_su');
+
+-- Slots of sessions that ended are free again (PostgreSQL 15 leaves the pid
+-- in a freed PGPROC: counting pids would never go down)
+SELECT wait_for('(SELECT used = ' || :used_before || ' FROM lifeguard.slots())');
+SELECT authenticating FROM lifeguard.slots();
