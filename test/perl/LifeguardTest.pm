@@ -1,0 +1,64 @@
+# Helpers shared by pg_lifeguard's TAP scenarios (test/t/*.pl).
+#
+# Sessions that hold a client slot for as long as a test needs it, and
+# polling with a deadline through a session of the test's choosing (so the
+# poll's own connections do not change the slot counts being watched).
+package LifeguardTest;
+
+use strict;
+use warnings;
+
+use Exporter 'import';
+use PostgreSQL::Test::Utils;
+use Test::More;
+use Time::HiRes qw(time usleep);
+
+our @EXPORT = qw(close_sessions poll_session);
+
+# A held session outlives any single poll
+my $session_timeout = 10 * $PostgreSQL::Test::Utils::timeout_default;
+
+# open_session($node, $user, $appname, db => ..., on_error_stop => ...):
+# a long-lived psql session as $user with that application_name.  Returns
+# { h => the BackgroundPsql handle, pid => its backend pid, app => $appname }.
+sub open_session
+{
+	my ($node, $user, $appname, %params) = @_;
+	local $ENV{PGUSER} = $user;
+	local $ENV{PGAPPNAME} = $appname;
+	my $s = $node->background_psql(
+		$params{db} // 'postgres',
+		timeout => $session_timeout,
+		on_error_stop => $params{on_error_stop} // 1);
+	my $pid = $s->query_safe('SELECT pg_backend_pid()');
+	return { h => $s, pid => $pid, app => $appname };
+}
+
+sub close_sessions
+{
+	$_->{h}->quit foreach @_;
+	return;
+}
+
+# poll_session($session, $sql, $expected, @diagnostics): run $sql through
+# $session until it returns $expected ('t' by default), for at most
+# PG_TEST_TIMEOUT_DEFAULT seconds.  On timeout, print the result of each
+# diagnostic query and return 0.
+sub poll_session
+{
+	my ($session, $sql, $expected, @diagnostics) = @_;
+	$expected //= 't';
+	my $deadline = time + $PostgreSQL::Test::Utils::timeout_default;
+	my $got;
+	while (time < $deadline)
+	{
+		$got = $session->{h}->query_safe($sql);
+		return 1 if $got eq $expected;
+		usleep(50_000);
+	}
+	diag "poll timed out: $sql\nexpected: $expected\nlast: $got";
+	diag "$_:\n" . $session->{h}->query_safe($_) foreach @diagnostics;
+	return 0;
+}
+
+1;

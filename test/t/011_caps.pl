@@ -1,0 +1,326 @@
+# Per-class connection caps: a lifeguard.policies row caps the sessions whose
+# application_name matches, at login, with a clear FATAL (SQLSTATE 53300).
+# Simultaneous logins never overshoot the cap, a policy change takes effect
+# without a restart, superusers and admins are not refused by a policy that
+# does not name their role, and every refusal is reported.
+use strict;
+use warnings;
+
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
+use LifeguardTest;
+use IPC::Run;
+use Time::HiRes qw(time usleep);
+
+my $t0 = time;
+
+my $node = PostgreSQL::Test::Cluster->new('caps');
+$node->init;
+$node->append_conf(
+	'postgresql.conf', q{
+shared_preload_libraries = 'pg_lifeguard'
+max_connections = 30
+lifeguard.naptime = 200
+lifeguard.database = 'postgres'
+lifeguard.admin_roles = 'dba_team'
+# the FATAL line in the server log carries the SQLSTATE
+log_error_verbosity = verbose
+});
+$node->start;
+
+$node->safe_psql(
+	'postgres', q{
+CREATE EXTENSION pg_lifeguard;
+CREATE ROLE app LOGIN;
+CREATE ROLE dba_team NOLOGIN;
+CREATE ROLE ops LOGIN NOSUPERUSER IN ROLE dba_team;
+CREATE TABLE burst(pid int, started timestamptz DEFAULT clock_timestamp(), ended timestamptz);
+GRANT SELECT, INSERT, UPDATE ON burst TO app;
+});
+ok( $node->poll_query_until(
+		'postgres',
+		"SELECT state = 'running' FROM lifeguard.worker_status()"),
+	'worker runs');
+
+
+# One long-lived session (psql reading from a pipe) per held slot.
+
+
+# Sessions of this test's node; polls go through the monitor session.
+sub open_session { return LifeguardTest::open_session($node, @_); }
+
+# The superuser session the test watches through (its application_name
+# matches no policy).
+my $monitor = open_session('postgres', 'monitor');
+
+sub monitor_poll
+{
+	my ($sql, $expected) = @_;
+	return poll_session($monitor, $sql, $expected,
+		q{SELECT * FROM lifeguard.policy_status()},
+		q{SELECT pid, usename, application_name, state FROM pg_stat_activity WHERE backend_type = 'client backend'});
+}
+
+sub monitor_query
+{
+	return $monitor->{h}->query_safe($_[0]);
+}
+
+
+my $status_sql = q{SELECT application_name, max_connections, connections
+	FROM lifeguard.policy_status() WHERE name = 'billing_cap'};
+
+sub cap_connections
+{
+	return monitor_query(
+		q{SELECT connections FROM lifeguard.policy_status() WHERE name = 'billing_cap'}
+	);
+}
+
+my $refused =
+  qr/FATAL:  too many connections for pg_lifeguard policy "billing_cap"/;
+
+### The policy is published by the worker
+
+monitor_query(
+	q{INSERT INTO lifeguard.policies(name, application_name, max_connections)
+	  VALUES ('billing_cap', 'billing%', 3)});
+ok(monitor_poll($status_sql, 'billing%|3|0'),
+	'the worker publishes the policy: policy_status() shows it, no session yet');
+
+### Three billing sessions are allowed, the fourth is refused
+
+my @billing = map { open_session('app', 'billing-worker') } 1 .. 3;
+is(cap_connections(), '3', 'policy_status(): 3 connections counted');
+
+$node->connect_fails(
+	'dbname=postgres user=app application_name=billing-api',
+	'a fourth billing login is refused',
+	expected_stderr =>
+	  qr/$refused\nDETAIL:  The policy allows 3 connections and all are in use\./,
+	log_like => [
+		qr/FATAL:  53300: too many connections for pg_lifeguard policy "billing_cap"/
+	]);
+ok(monitor_poll(
+		q{SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'billing%'},
+		'3'),
+	'still three billing sessions');
+is(cap_connections(), '3', 'the refused login is not counted');
+
+$node->connect_ok('dbname=postgres user=app application_name=reports',
+	'a login of another application is not capped',
+	sql => 'SELECT current_setting($$application_name$$)',
+	expected_stdout => qr/^reports$/);
+$node->connect_ok('dbname=postgres user=app application_name=my-billing',
+	'the pattern is anchored: my-billing does not match billing%',
+	sql => 'SELECT 1');
+
+# Superusers and admins are not refused by a policy that names no role.
+$node->connect_ok(
+	'dbname=postgres application_name=billing-admin',
+	'a superuser with a capped application_name is not refused',
+	sql => 'SELECT current_setting($$application_name$$)',
+	expected_stdout => qr/^billing-admin$/);
+$node->connect_ok(
+	'dbname=postgres user=ops application_name=billing-admin',
+	'a non-superuser admin (member of dba_team) is not refused',
+	sql => 'SELECT current_user', expected_stdout => qr/^ops$/);
+ok(monitor_poll(
+		q{SELECT connections FROM lifeguard.policy_status() WHERE name = 'billing_cap'},
+		'3'),
+	'the admins\' sessions are uncounted when they end');
+
+### A burst of simultaneous logins never overshoots the cap
+
+close_sessions(@billing);
+@billing = ();
+ok(monitor_poll(
+		q{SELECT connections FROM lifeguard.policy_status() WHERE name = 'billing_cap'},
+		'0'),
+	'sessions are uncounted when they end');
+
+# A refusal event is recorded at most once a second, the ones in between are
+# counted into the next recorded one: start the burst a second after the last.
+ok( monitor_poll(
+		q{SELECT now() - max(event_time) > interval '1.2 s'
+		  FROM lifeguard.recent_events() WHERE kind = 'cap_refused'}),
+	'a second has passed since the last recorded refusal');
+my $burst_seq = monitor_query('SELECT max(seq) FROM lifeguard.recent_events()');
+
+my $burst_size = 12;
+my $log_offset = -s $node->logfile;
+my $connstr =
+  $node->connstr('postgres') . ' user=app application_name=billing-burst';
+my @burst;
+foreach my $i (1 .. $burst_size)
+{
+	my $rec = { out => '', err => '' };
+	$rec->{h} = IPC::Run::start(
+		[
+			'psql', '-XAtqw', '-d', $connstr,
+			'-c', 'INSERT INTO burst(pid) VALUES (pg_backend_pid())',
+			'-c', 'SELECT pg_sleep(3)',
+			'-c',
+			'UPDATE burst SET ended = clock_timestamp() WHERE pid = pg_backend_pid()'
+		],
+		'<', \'', '>', \$rec->{out}, '2>', \$rec->{err},
+		IPC::Run::timeout($PostgreSQL::Test::Utils::timeout_default));
+	push @burst, $rec;
+}
+
+# Watch while they run: never more than 3 counted, never more than 3 in.
+my ($max_counted, $max_seen, $samples) = (0, 0, 0);
+my $deadline = time + $PostgreSQL::Test::Utils::timeout_default;
+while (time < $deadline)
+{
+	my @running = grep { $_->{h}->pumpable } @burst;
+	my ($counted, $seen) = split /\|/,
+	  monitor_query(
+		q{SELECT (SELECT connections FROM lifeguard.policy_status() WHERE name = 'billing_cap'),
+		         (SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'billing%')});
+	$samples++;
+	$max_counted = $counted if $counted > $max_counted;
+	$max_seen = $seen if $seen > $max_seen;
+	last unless @running;
+	$_->{h}->pump_nb foreach @running;
+	usleep(20_000);
+}
+my $succeeded = 0;
+my $refused_ok = 0;
+foreach my $rec (@burst)
+{
+	if ($rec->{h}->finish)
+	{
+		$succeeded++;
+	}
+	elsif ($rec->{err} =~ $refused)
+	{
+		$refused_ok++;
+	}
+	else
+	{
+		diag "burst login failed otherwise: $rec->{err}";
+	}
+}
+note "burst: $succeeded in, $refused_ok refused, $samples samples, "
+  . "at most $max_counted counted, $max_seen seen";
+cmp_ok($max_counted, '<=', 3,
+	'burst: policy_status() never counted more than 3');
+cmp_ok($max_seen, '<=', 3,
+	'burst: pg_stat_activity never showed more than 3 billing sessions');
+cmp_ok($succeeded, '<=', 3, 'burst: at most 3 of the 12 logins got in');
+cmp_ok($succeeded, '>=', 1, 'burst: some got in');
+is($refused_ok, $burst_size - $succeeded,
+	'burst: every other login was refused by the cap');
+is($node->safe_psql('postgres', 'SELECT count(*) FROM burst'),
+	$succeeded, 'burst: each session that got in recorded itself');
+# No two intervals [started, ended] overlap more than 3 at once
+is( $node->safe_psql(
+		'postgres',
+		q{SELECT coalesce(max((SELECT count(*) FROM burst b
+		                       WHERE b.started <= a.started AND b.ended > a.started)), 0) <= 3
+		  FROM burst a}),
+	't',
+	'burst: never more than 3 sessions at once');
+
+my @refusal_lines =
+  grep { /FATAL:  53300: too many connections for pg_lifeguard policy "billing_cap"/ }
+  split /\n/,
+  substr(slurp_file($node->logfile), $log_offset);
+is(scalar(@refusal_lines), $burst_size - $succeeded,
+	'burst: each refusal is a FATAL with SQLSTATE 53300 in the server log');
+ok( monitor_poll(
+		qq{SELECT count(*) > 0 FROM lifeguard.recent_events()
+		   WHERE kind = 'cap_refused' AND application_name = 'billing-burst'
+		     AND seq > $burst_seq}),
+	'burst: the refusals are reported as cap_refused events');
+ok(monitor_poll(
+		q{SELECT connections FROM lifeguard.policy_status() WHERE name = 'billing_cap'},
+		'0'),
+	'burst: no session left counted afterwards');
+
+### A policy change takes effect without a restart
+
+@billing = map { open_session('app', 'billing-worker') } 1 .. 3;
+is(cap_connections(), '3', 'three billing sessions again');
+monitor_query(
+	q{UPDATE lifeguard.policies SET max_connections = 5 WHERE name = 'billing_cap'});
+ok(monitor_poll($status_sql, 'billing%|5|3'),
+	'the new cap is in force, and the sessions already there are counted');
+push @billing, map { open_session('app', 'billing-worker') } 1 .. 2;
+is(cap_connections(), '5', 'five billing sessions held');
+$node->connect_fails(
+	'dbname=postgres user=app application_name=billing-api',
+	'the sixth billing login is refused',
+	expected_stderr =>
+	  qr/$refused\nDETAIL:  The policy allows 5 connections and all are in use\./
+);
+# Every refusal since the burst is accounted for: recorded, or counted into
+# the next recorded event ("(N more since the last such event)").
+ok( monitor_poll(
+		qq{SELECT count(*) > 0 FROM lifeguard.recent_events()
+		   WHERE kind = 'cap_refused' AND application_name = 'billing-api'
+		     AND seq > $burst_seq}),
+	'the sixth login\'s refusal is recorded');
+is( monitor_query(
+		qq{SELECT sum(1 + coalesce(substring(detail FROM '\\((\\d+) more since the last such event\\)')::int, 0))
+		   FROM lifeguard.recent_events() WHERE kind = 'cap_refused' AND seq > $burst_seq}),
+	$refused_ok + 1,
+	'every refusal of the burst is reported (recorded or counted in the next event)');
+$node->connect_ok(
+	'dbname=postgres application_name=billing-admin',
+	'a superuser is still not refused with the cap full',
+	sql => 'SELECT 1');
+
+monitor_query(q{DELETE FROM lifeguard.policies WHERE name = 'billing_cap'});
+ok( monitor_poll('SELECT count(*) FROM lifeguard.policy_status()', '0'),
+	'the deleted policy is no longer in force');
+$node->connect_ok(
+	'dbname=postgres user=app application_name=billing-api',
+	'the sixth billing login gets in once the policy is gone',
+	sql => 'SELECT current_user', expected_stdout => qr/^app$/);
+
+### Events
+
+is( monitor_query(
+		q{SELECT count(*) > 0, bool_and(role = 'app'), bool_and(action = 'refuse'),
+		         bool_and(severity = 'warning'), bool_and(database = 'postgres')
+		  FROM lifeguard.recent_events()
+		  WHERE kind = 'cap_refused' AND policy = 'billing_cap'}),
+	't|t|t|t|t',
+	'cap_refused events name the policy, the role, the database, the action');
+like(
+	monitor_query(
+		q{SELECT detail FROM lifeguard.recent_events()
+		  WHERE kind = 'cap_refused' AND policy = 'billing_cap' ORDER BY seq LIMIT 1}),
+	qr/^login of role "app" refused: policy "billing_cap" allows 3 connections and 3 are in use/,
+	'cap_refused event says why');
+is( monitor_query(
+		q{SELECT count(*) FROM lifeguard.recent_events()
+		  WHERE kind = 'cap_refused' AND role IN ('postgres', 'ops')}),
+	'0',
+	'no refusal of the superuser or the admin');
+
+### A policy that names the admin's role applies to it
+
+monitor_query(
+	q{INSERT INTO lifeguard.policies(name, role_name, max_connections)
+	  VALUES ('ops_none', 'ops', 0)});
+ok( monitor_poll(
+		q{SELECT max_connections FROM lifeguard.policy_status() WHERE name = 'ops_none'},
+		'0'),
+	'policy naming role ops is in force');
+$node->connect_fails(
+	'dbname=postgres user=ops',
+	'an admin is refused by a policy that names its role',
+	expected_stderr =>
+	  qr/FATAL:  too many connections for pg_lifeguard policy "ops_none"/);
+
+close_sessions(@billing, $monitor);
+$node->stop;
+
+note sprintf('011_caps took %.1f s', time - $t0);
+done_testing();
