@@ -95,6 +95,13 @@ lifeguard_event_count(LifeguardEventKind kind)
  *
  * followed by the subject, policy and action where there are any.
  */
+static void event_record_va(LifeguardEventKind kind,
+							LifeguardSeverity severity,
+							const LifeguardEventSubject *subject,
+							const char *policy, const char *action,
+							bool count, const char *fmt, va_list args)
+			pg_attribute_printf(7, 0);
+
 void
 lifeguard_event_record(LifeguardEventKind kind,
 					   LifeguardSeverity severity,
@@ -103,8 +110,43 @@ lifeguard_event_record(LifeguardEventKind kind,
 					   const char *action,
 					   const char *fmt,...)
 {
-	LifeguardEvent ev;
 	va_list		args;
+
+	va_start(args, fmt);
+	event_record_va(kind, severity, subject, policy, action, true, fmt, args);
+	va_end(args);
+}
+
+/*
+ * Record an event whose occurrences were already counted one by one (a
+ * summary of rate-limited repeats).
+ */
+void
+lifeguard_event_record_uncounted(LifeguardEventKind kind,
+								 LifeguardSeverity severity,
+								 const LifeguardEventSubject *subject,
+								 const char *policy,
+								 const char *action,
+								 const char *fmt,...)
+{
+	va_list		args;
+
+	va_start(args, fmt);
+	event_record_va(kind, severity, subject, policy, action, false, fmt, args);
+	va_end(args);
+}
+
+static void
+event_record_va(LifeguardEventKind kind,
+				LifeguardSeverity severity,
+				const LifeguardEventSubject *subject,
+				const char *policy,
+				const char *action,
+				bool count,
+				const char *fmt,
+				va_list args)
+{
+	LifeguardEvent ev;
 
 	Assert(kind >= 0 && kind < LG_EVENT_NKINDS);
 
@@ -123,9 +165,7 @@ lifeguard_event_record(LifeguardEventKind kind,
 	copy_field(ev.policy, policy, sizeof(ev.policy));
 	copy_field(ev.action, action, sizeof(ev.action));
 
-	va_start(args, fmt);
 	vsnprintf(ev.detail, sizeof(ev.detail), fmt, args);
-	va_end(args);
 
 	if (LifeguardState != NULL)
 	{
@@ -136,7 +176,8 @@ lifeguard_event_record(LifeguardEventKind kind,
 		memcpy(&s->ring[(ev.seq - 1) % s->ring_size], &ev, sizeof(ev));
 		LWLockRelease(s->lock);
 
-		pg_atomic_fetch_add_u64(&s->event_counts[kind], 1);
+		if (count)
+			pg_atomic_fetch_add_u64(&s->event_counts[kind], 1);
 	}
 
 	ereport(LOG,

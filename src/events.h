@@ -78,5 +78,11 @@ extern void lifeguard_event_record(LifeguardEventKind kind,
 								   const char *policy,
 								   const char *action,
 								   const char *fmt,...) pg_attribute_printf(6, 7);
+extern void lifeguard_event_record_uncounted(LifeguardEventKind kind,
+											 LifeguardSeverity severity,
+											 const LifeguardEventSubject *subject,
+											 const char *policy,
+											 const char *action,
+											 const char *fmt,...) pg_attribute_printf(6, 7);
 
 #endif							/* LIFEGUARD_EVENTS_H */

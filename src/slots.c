@@ -118,6 +118,7 @@ typedef struct ShedMemory
 	int			pid;
 	TimestampTz backend_start;
 	TimestampTz at;
+	bool		dry_run;		/* only reported, not signalled */
 } ShedMemory;
 
 static ShedMemory shed_memory[LIFEGUARD_SHED_MEMORY];
@@ -931,6 +932,43 @@ take_sample(const LifeguardSlotCounts *c, TimestampTz now)
 	last_sample_at = now;
 }
 
+/*
+ * Refusals the rate limiter held back are reported by the worker once the
+ * second is over, even if no later refusal comes to carry them.
+ */
+static void
+flush_refusals(TimestampTz now)
+{
+	static const LifeguardEventKind kinds[LG_REFUSAL_KINDS] = {
+		[LG_REFUSAL_RESERVE] = LG_EVENT_LOGIN_REFUSED,
+		[LG_REFUSAL_CAP] = LG_EVENT_CAP_REFUSED,
+	};
+	int			i;
+
+	for (i = 0; i < LG_REFUSAL_KINDS; i++)
+	{
+		uint64		suppressed = 0;
+
+		SpinLockAcquire(&LifeguardState->mutex);
+		if (LifeguardState->refusals_suppressed[i] > 0 &&
+			TimestampDifferenceExceeds(LifeguardState->last_refusal_event[i],
+									   now, LIFEGUARD_REFUSAL_EVENT_MS))
+		{
+			suppressed = LifeguardState->refusals_suppressed[i];
+			LifeguardState->refusals_suppressed[i] = 0;
+			LifeguardState->last_refusal_event[i] = now;
+		}
+		SpinLockRelease(&LifeguardState->mutex);
+
+		/* counted when they happened: record without counting again */
+		if (suppressed > 0)
+			lifeguard_event_record_uncounted(kinds[i], LG_SEVERITY_WARNING,
+											 NULL, NULL, NULL,
+											 "%llu more logins refused (or, in dry run, that would have been) since the last such event",
+											 (unsigned long long) suppressed);
+	}
+}
+
 /* Was this session signalled (or reported) recently? */
 static bool
 shed_remembered(const LifeguardSession *s)
@@ -945,19 +983,22 @@ shed_remembered(const LifeguardSession *s)
 }
 
 static void
-shed_remember(const LifeguardSession *s, TimestampTz now)
+shed_remember(const LifeguardSession *s, TimestampTz now, bool dry_run)
 {
 	if (shed_memory_len >= LIFEGUARD_SHED_MEMORY)
 		return;
 	shed_memory[shed_memory_len].pid = s->pid;
 	shed_memory[shed_memory_len].backend_start = s->backend_start;
 	shed_memory[shed_memory_len].at = now;
+	shed_memory[shed_memory_len].dry_run = dry_run;
 	shed_memory_len++;
 }
 
 /*
- * Forget sessions that are gone; in dry run, a session stays remembered
- * while it lives (it is reported once); otherwise for the grace period.
+ * Forget sessions that are gone.  A session only reported (dry run) stays
+ * remembered while it lives and dry run lasts, so it is reported once, and
+ * is forgotten as soon as dry run ends, so real shedding is not delayed.  A
+ * signalled session is remembered for the grace period.
  */
 static void
 shed_forget(const LifeguardSession *sessions, int n, TimestampTz now)
@@ -973,9 +1014,12 @@ shed_forget(const LifeguardSession *sessions, int n, TimestampTz now)
 		for (j = 0; j < n && !alive; j++)
 			alive = (sessions[j].pid == shed_memory[i].pid &&
 					 sessions[j].backend_start == shed_memory[i].backend_start);
-		if (alive && (lifeguard_dry_run || !lifeguard_enabled ||
-					  !TimestampDifferenceExceeds(shed_memory[i].at, now,
-												  LIFEGUARD_SHED_GRACE_MS)))
+		if (!alive)
+			continue;
+		if (shed_memory[i].dry_run ?
+			(lifeguard_dry_run || !lifeguard_enabled) :
+			!TimestampDifferenceExceeds(shed_memory[i].at, now,
+										LIFEGUARD_SHED_GRACE_MS))
 			shed_memory[kept++] = shed_memory[i];
 	}
 	shed_memory_len = kept;
@@ -1038,7 +1082,7 @@ shed_one(ShedCandidate *cand, const LifeguardPolicy *p,
 						   &subject, p->name,
 						   enforce ? "terminate" : "would_terminate",
 						   "%s", why);
-	shed_remember(s, now);
+	shed_remember(s, now, !enforce);
 	return true;
 }
 
@@ -1170,6 +1214,7 @@ lifeguard_slots_tick(TimestampTz now)
 
 	n = lifeguard_collect_sessions(idle_limits ? &sessions : NULL, &c);
 	note_crossing(&c);
+	flush_refusals(now);
 
 	every = LIFEGUARD_HISTORY_EVERY_MS - Min(lifeguard_naptime, LIFEGUARD_HISTORY_EVERY_MS) / 2;
 	if (TimestampDifferenceExceeds(last_sample_at, now, every))

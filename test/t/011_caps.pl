@@ -237,6 +237,18 @@ ok( monitor_poll(
 		   WHERE kind = 'cap_refused' AND application_name = 'billing-burst'
 		     AND seq > $burst_seq}),
 	'burst: the refusals are reported as cap_refused events');
+
+# Refusals since the burst, as the events tell them: one per recorded event,
+# plus those it says were held back ("(N more since the last such event)"),
+# plus the worker's summaries of held-back ones ("N more logins refused").
+my $refusals_reported = qq{SELECT coalesce(sum(CASE
+		WHEN detail ~ '^[0-9]+ more logins refused'
+		THEN substring(detail FROM '^([0-9]+)')::int
+		ELSE 1 + coalesce(substring(detail FROM '\\(([0-9]+) more since the last such event\\)')::int, 0)
+		END), 0)
+	FROM lifeguard.recent_events() WHERE kind = 'cap_refused' AND seq > $burst_seq};
+ok(monitor_poll($refusals_reported, $burst_size - $succeeded),
+	'burst: every refusal is reported, without waiting for a later one');
 ok(monitor_poll(
 		q{SELECT connections FROM lifeguard.policy_status() WHERE name = 'billing_cap'},
 		'0'),
@@ -265,11 +277,8 @@ ok( monitor_poll(
 		   WHERE kind = 'cap_refused' AND application_name = 'billing-api'
 		     AND seq > $burst_seq}),
 	'the sixth login\'s refusal is recorded');
-is( monitor_query(
-		qq{SELECT sum(1 + coalesce(substring(detail FROM '\\((\\d+) more since the last such event\\)')::int, 0))
-		   FROM lifeguard.recent_events() WHERE kind = 'cap_refused' AND seq > $burst_seq}),
-	$refused_ok + 1,
-	'every refusal of the burst is reported (recorded or counted in the next event)');
+ok(monitor_poll($refusals_reported, $refused_ok + 1),
+	'every refusal since the burst is reported, the sixth login\'s too');
 $node->connect_ok(
 	'dbname=postgres application_name=billing-admin',
 	'a superuser is still not refused with the cap full',

@@ -267,6 +267,39 @@ is( monitor_query(
 is(alive($admin, $steady, @busy), 4,
 	'the superuser, the other application and the active sessions survive');
 
+### Leaving dry_run under pressure: shedding starts at once
+
+# 5 slots used now (monitor, superuser, steady, two busy); 5 idle leaky
+# sessions make 10 of 18 (55.6%), 2 over what keeps usage under 50%.
+$node->append_conf('postgresql.conf', "lifeguard.dry_run = on\n");
+$node->reload;
+ok( monitor_poll(
+		q{SELECT settings->>'dry_run' FROM lifeguard.worker_status()}, 'on'),
+	'dry_run is on again');
+my $seq3 = monitor_query('SELECT max(seq) FROM lifeguard.recent_events()');
+my @late = map { open_session('app', 'leaky-late') } 1 .. 5;
+ok( monitor_poll(
+		qq{SELECT count(*) FROM lifeguard.recent_events()
+		   WHERE kind = 'idle_shed' AND seq > $seq3 AND action = 'would_terminate'},
+		'2'),
+	'dry_run: two sessions would be terminated');
+my $reported = shed_events($seq3, 'would_terminate');
+
+my $t_off = time;
+$node->append_conf('postgresql.conf', "lifeguard.dry_run = off\n");
+$node->reload;
+ok( monitor_poll(
+		qq{SELECT coalesce(string_agg(pid::text, ',' ORDER BY seq), '')
+		   FROM lifeguard.recent_events()
+		   WHERE kind = 'idle_shed' AND seq > $seq3 AND action = 'terminate'},
+		$reported),
+	'once dry_run is off, the sessions it reported are terminated');
+my $delay = time - $t_off;
+note sprintf('terminated %.1f s after dry_run went off', $delay);
+cmp_ok($delay, '<', 5,
+	'without waiting out the 10 s grace kept for signalled sessions');
+close_sessions(@late);
+
 ### Clean up
 
 monitor_query("SELECT pg_cancel_backend(pid) FROM unnest(ARRAY[$busy_list]) AS pid");
