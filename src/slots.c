@@ -45,8 +45,13 @@
 #include <math.h>
 #include <signal.h>
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "access/table.h"
 #include "access/xact.h"
 #include "catalog/pg_authid.h"
+#include "catalog/pg_database.h"
 #include "commands/dbcommands.h"
 #include "common/ip.h"
 #include "funcapi.h"
@@ -61,6 +66,8 @@
 #include "utils/acl.h"
 #include "utils/backend_status.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/relcache.h"
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
@@ -490,6 +497,39 @@ retry:
 }
 
 /*
+ * OID of the database the session asked for, or InvalidOid.  The session
+ * has not chosen its database yet, so this must read pg_database the way
+ * InitPostgres() itself does: through its index only once the critical
+ * shared relcache entries are built.  Right after initdb or a crash there
+ * is no relcache init file, opening the index would read pg_class, and
+ * that fails without a database ("cannot read pg_class without having
+ * selected a database").  get_database_oid() always uses the index.
+ */
+static Oid
+database_oid_at_login(const char *dbname)
+{
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	Oid			dbid = InvalidOid;
+
+	ScanKeyInit(&key,
+				Anum_pg_database_datname,
+				BTEqualStrategyNumber, F_NAMEEQ,
+				CStringGetDatum(dbname));
+	rel = table_open(DatabaseRelationId, AccessShareLock);
+	scan = systable_beginscan(rel, DatabaseNameIndexId,
+							  criticalSharedRelcachesBuilt, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+		dbid = ((Form_pg_database) GETSTRUCT(tup))->oid;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return dbid;
+}
+
+/*
  * ClientAuthentication_hook.
  */
 static void
@@ -508,7 +548,7 @@ lifeguard_client_authentication(Port *port, int status)
 	roleid = get_role_oid(port->user_name, true);
 	if (!OidIsValid(roleid))
 		return;					/* PostgreSQL refuses it itself */
-	dbid = get_database_oid(port->database_name, true);
+	dbid = database_oid_at_login(port->database_name);
 
 	check_admin_reserve(port, roleid);
 	count_session(port, roleid, dbid,
