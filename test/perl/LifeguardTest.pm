@@ -9,14 +9,40 @@ use strict;
 use warnings;
 
 use Exporter 'import';
+use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(time usleep);
 
-our @EXPORT = qw(close_sessions poll_session);
+our @EXPORT = qw(start_node close_sessions poll_session);
 
 # A held session outlives any single poll
 my $session_timeout = 10 * $PostgreSQL::Test::Utils::timeout_default;
+
+# start_node($name, $conf): a started cluster with pg_lifeguard preloaded,
+# its worker in "postgres", the extension created there and the worker
+# running.  $conf is appended to postgresql.conf after the defaults, so it
+# may override them.
+sub start_node
+{
+	my ($name, $conf) = @_;
+	my $node = PostgreSQL::Test::Cluster->new($name);
+	$node->init;
+	$node->append_conf(
+		'postgresql.conf', qq{
+shared_preload_libraries = 'pg_lifeguard'
+lifeguard.database = 'postgres'
+lifeguard.naptime = 100
+$conf
+});
+	$node->start;
+	$node->safe_psql('postgres', 'CREATE EXTENSION pg_lifeguard');
+	ok( $node->poll_query_until(
+			'postgres',
+			"SELECT state = 'running' AND ticks > 2 FROM lifeguard.worker_status()"),
+		"$name: the worker runs");
+	return $node;
+}
 
 # open_session($node, $user, $appname, db => ..., on_error_stop => ...):
 # a long-lived psql session as $user with that application_name.  Returns

@@ -22,25 +22,19 @@ use Time::HiRes qw(time usleep);
 
 my $t0 = time;
 
-my $node = PostgreSQL::Test::Cluster->new('reserve');
-$node->init;
-$node->append_conf(
-	'postgresql.conf', q{
-shared_preload_libraries = 'pg_lifeguard'
+my $node = start_node(
+	'reserve', q{
 max_connections = 10
 superuser_reserved_connections = 1
 lifeguard.naptime = 100
 lifeguard.reserved_admin_slots = 2
 lifeguard.admin_roles = 'dba_team'
-lifeguard.database = 'postgres'
 # the FATAL line in the server log carries the SQLSTATE
 log_error_verbosity = verbose
 });
-$node->start;
 
 $node->safe_psql(
 	'postgres', q{
-CREATE EXTENSION pg_lifeguard;
 CREATE ROLE dba_team NOLOGIN;
 CREATE ROLE app LOGIN;
 CREATE ROLE ops LOGIN NOSUPERUSER IN ROLE dba_team;
@@ -50,10 +44,6 @@ CREATE ROLE adminowner LOGIN NOSUPERUSER IN ROLE dba_team;
 $node->safe_psql('postgres', 'CREATE DATABASE appdb OWNER dbowner');
 $node->safe_psql('postgres', 'CREATE DATABASE admindb OWNER adminowner');
 
-ok( $node->poll_query_until(
-		'postgres',
-		"SELECT state = 'running' AND ticks > 2 FROM lifeguard.worker_status()"),
-	'worker runs');
 is( $node->safe_psql(
 		'postgres', q{SELECT rolsuper FROM pg_roles WHERE rolname = 'ops'}),
 	'f',

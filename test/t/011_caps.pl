@@ -17,33 +17,23 @@ use Time::HiRes qw(time usleep);
 
 my $t0 = time;
 
-my $node = PostgreSQL::Test::Cluster->new('caps');
-$node->init;
-$node->append_conf(
-	'postgresql.conf', q{
-shared_preload_libraries = 'pg_lifeguard'
+my $node = start_node(
+	'caps', q{
 max_connections = 30
 lifeguard.naptime = 200
-lifeguard.database = 'postgres'
 lifeguard.admin_roles = 'dba_team'
 # the FATAL line in the server log carries the SQLSTATE
 log_error_verbosity = verbose
 });
-$node->start;
 
 $node->safe_psql(
 	'postgres', q{
-CREATE EXTENSION pg_lifeguard;
 CREATE ROLE app LOGIN;
 CREATE ROLE dba_team NOLOGIN;
 CREATE ROLE ops LOGIN NOSUPERUSER IN ROLE dba_team;
 CREATE TABLE burst(pid int, started timestamptz DEFAULT clock_timestamp(), ended timestamptz);
 GRANT SELECT, INSERT, UPDATE ON burst TO app;
 });
-ok( $node->poll_query_until(
-		'postgres',
-		"SELECT state = 'running' FROM lifeguard.worker_status()"),
-	'worker runs');
 
 
 # One long-lived session (psql reading from a pipe) per held slot.

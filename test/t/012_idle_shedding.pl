@@ -17,24 +17,18 @@ use Time::HiRes qw(time usleep);
 
 my $t0 = time;
 
-my $node = PostgreSQL::Test::Cluster->new('shed');
-$node->init;
-$node->append_conf(
-	'postgresql.conf', q{
-shared_preload_libraries = 'pg_lifeguard'
+my $node = start_node(
+	'shed', q{
 max_connections = 20
 superuser_reserved_connections = 1
 lifeguard.reserved_admin_slots = 1
 lifeguard.slot_warning = 50
 lifeguard.slot_critical = 95
 lifeguard.naptime = 100
-lifeguard.database = 'postgres'
 });
-$node->start;
 
 $node->safe_psql(
 	'postgres', q{
-CREATE EXTENSION pg_lifeguard;
 CREATE ROLE app LOGIN;
 INSERT INTO lifeguard.policies(name, application_name, shed_idle_after)
 VALUES ('leaky', 'leaky%', '1 s');
