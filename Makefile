@@ -15,6 +15,7 @@ OBJS = \
 	src/events.o \
 	src/worker.o \
 	src/slots.o \
+	src/locks.o \
 	src/policy.o \
 	src/privileges.o
 PGFILEDESC = "pg_lifeguard - keeps a PostgreSQL server reachable during outages"
@@ -33,11 +34,11 @@ PG_CFLAGS = -Wall -Wextra -Werror \
 # wait for, then find, the extension); the isolation cluster's worker watches
 # the isolation database itself, where the specs take locks.
 REGRESS = setup worker_status recent_events privileges settings slots shed_idle \
-	policies
+	policies blockers
 REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf \
 	--temp-instance=./tmp_check_regress
 
-ISOLATION = worker_never_waits
+ISOLATION = worker_never_waits blockers_queue_jam blockers_chain
 ISOLATION_OPTS = --temp-config=$(srcdir)/test/isolation.conf \
 	--temp-instance=./tmp_check_iso
 

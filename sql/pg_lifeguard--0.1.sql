@@ -191,3 +191,31 @@ CREATE FUNCTION lifeguard.shed_idle(
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'lifeguard_shed_idle'
 LANGUAGE C VOLATILE;
+
+--
+-- Locks: who blocks whom.  One row per session that waits on a heavyweight
+-- lock or blocks one that does.  Needs pg_monitor; query text as
+-- pg_stat_activity shows it (own role's, or all with pg_read_all_stats).
+--
+CREATE FUNCTION lifeguard.blockers(
+    OUT pid integer,
+    OUT blocked_by integer[],
+    OUT blocking integer[],
+    OUT blocked_total integer,
+    OUT depth integer,
+    OUT is_root boolean,
+    OUT waiting boolean,
+    OUT lock_type text,
+    OUT mode text,
+    OUT relation regclass,
+    OUT wait_started timestamptz,
+    OUT blocking_since timestamptz,
+    OUT state text,
+    OUT xact_start timestamptz,
+    OUT role text,
+    OUT database text,
+    OUT application_name text,
+    OUT query text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'lifeguard_blockers'
+LANGUAGE C VOLATILE;

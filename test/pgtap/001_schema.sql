@@ -21,7 +21,8 @@ SELECT schema_privs_are('lifeguard', 'public', ARRAY['USAGE'],
 -- Exactly the documented functions and tables, nothing else
 SELECT functions_are('lifeguard',
     ARRAY['worker_status', 'recent_events', 'policy_status', 'slots',
-          'slot_usage', 'slot_history', 'shed_idle', '_policies_changed'],
+          'slot_usage', 'slot_history', 'shed_idle', '_policies_changed',
+          'blockers'],
     'schema lifeguard holds exactly the documented functions');
 SELECT tables_are('lifeguard', ARRAY['policies'],
     'schema lifeguard holds exactly the documented tables');
