@@ -1,0 +1,66 @@
+# idle_timeout: sessions of a class idle longer than the policy allows are
+# terminated always, not only under slot pressure; active sessions of the
+# class, and superusers' idle ones, are left alone.
+use strict;
+use warnings;
+
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
+use LifeguardTest;
+
+my $node = start_node(
+	'idle_timeout', q{
+max_connections = 50
+lifeguard.slot_warning = 80
+});
+$node->safe_psql(
+	'postgres', q{
+CREATE ROLE app LOGIN;
+INSERT INTO lifeguard.policies (name, application_name, idle_timeout)
+VALUES ('forgotten', 'forgotten%', '1 s');
+});
+
+sub open_session { return LifeguardTest::open_session($node, @_, on_error_stop => 0); }
+
+my $monitor = open_session('postgres', 'monitor');
+ok( poll_session(
+		$monitor,
+		q{SELECT count(*) = 1 FROM lifeguard.policy_status()
+		  WHERE name = 'forgotten' AND idle_timeout = interval '1 s'}),
+	'the worker publishes the policy');
+
+my @idle = map { open_session('app', 'forgotten-job') } 1 .. 2;
+my $admin = open_session('postgres', 'forgotten-admin');
+my $busy = open_session('app', 'forgotten-busy');
+$busy->{h}->query_until(qr/start/, "\\echo start\nSELECT pg_sleep(4);\n");
+my $idle_list = join(',', map { $_->{pid} } @idle);
+
+# Usage is far under slot_warning: idle_timeout applies anyway
+is($monitor->{h}->query_safe('SELECT status FROM lifeguard.slots()'),
+	'ok', 'no slot pressure');
+ok( poll_session(
+		$monitor,
+		"SELECT count(*) = 0 FROM pg_stat_activity WHERE pid IN ($idle_list)"),
+	'sessions idle past idle_timeout are terminated without slot pressure');
+is( $monitor->{h}->query_safe(
+		qq{SELECT string_agg(pid || ':' || policy || ':' || action, ',' ORDER BY pid)
+		   FROM lifeguard.recent_events() WHERE kind = 'idle_shed'}),
+	join(',', map { "$_:forgotten:terminate" } sort { $a <=> $b } map { $_->{pid} } @idle),
+	'each termination is an idle_shed event naming the policy');
+like(
+	$monitor->{h}->query_safe(
+		q{SELECT min(detail) FROM lifeguard.recent_events() WHERE kind = 'idle_shed'}),
+	qr/^idle for \d+\.\d s, longer than idle_timeout 1\.0 s$/,
+	'the event says why');
+is( $monitor->{h}->query_safe(
+		"SELECT count(*) FROM pg_stat_activity WHERE pid IN ($admin->{pid}, $busy->{pid})"),
+	'2',
+	'the superuser\'s idle session and the active session of the class survive');
+
+$busy->{h}->query_safe('SELECT 1');    # wait for pg_sleep to end
+close_sessions($admin, $busy, $monitor);
+$node->stop;
+done_testing();
