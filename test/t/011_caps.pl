@@ -318,6 +318,39 @@ $node->connect_fails(
 	expected_stderr =>
 	  qr/FATAL:  too many connections for pg_lifeguard policy "ops_none"/);
 
+### dry_run: the login that would be refused gets in, and the event says so
+
+monitor_query('ALTER SYSTEM SET lifeguard.dry_run = on');
+monitor_query('SELECT pg_reload_conf()');
+ok( monitor_poll(
+		q{SELECT settings->>'dry_run' FROM lifeguard.worker_status()}, 'on'),
+	'dry_run is in force');
+# past the one-second window of the last recorded refusal, so the next one
+# is recorded in full rather than summarised
+ok( monitor_poll(
+		q{SELECT now() - max(event_time) > interval '1.1 s'
+		  FROM lifeguard.recent_events() WHERE kind = 'cap_refused'}),
+	'the last refusal is more than a second old');
+$node->connect_ok(
+	'dbname=postgres user=ops',
+	'with dry_run, the login the cap would refuse gets in',
+	sql => 'SELECT current_user', expected_stdout => qr/^ops$/);
+ok( monitor_poll(
+		q{SELECT count(*) = 1 FROM lifeguard.recent_events()
+		  WHERE kind = 'cap_refused' AND policy = 'ops_none'
+		    AND action = 'would_refuse' AND role = 'ops'}),
+	'and a cap_refused event says it would have been refused');
+monitor_query('ALTER SYSTEM RESET lifeguard.dry_run');
+monitor_query('SELECT pg_reload_conf()');
+ok( monitor_poll(
+		q{SELECT settings->>'dry_run' FROM lifeguard.worker_status()}, 'off'),
+	'dry_run is off again');
+$node->connect_fails(
+	'dbname=postgres user=ops',
+	'without dry_run, it is refused again',
+	expected_stderr =>
+	  qr/FATAL:  too many connections for pg_lifeguard policy "ops_none"/);
+
 close_sessions(@billing, $monitor);
 $node->stop;
 
