@@ -269,7 +269,13 @@ lg_port_in_use() {
 	if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
 		return 0
 	fi
-	[[ -e /tmp/.s.PGSQL.$port || -e /var/run/postgresql/.s.PGSQL.$port ]]
+	[[ -e /tmp/.s.PGSQL.$port || -e /var/run/postgresql/.s.PGSQL.$port ]] && return 0
+	# Nothing listens, but the server must also be able to bind it (a
+	# client's source port or a socket waiting to close can hold it): try,
+	# as PostgreSQL does, with SO_REUSEADDR.
+	! perl -MIO::Socket::INET -e '
+		IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => $ARGV[0],
+		                      Listen => 1, ReuseAddr => 1) or exit 1' "$port" 2>/dev/null
 }
 
 # lg_free_port [START]  - print the first free port from START (25432) up.

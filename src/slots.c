@@ -500,10 +500,14 @@ retry:
  * OID of the database the session asked for, or InvalidOid.  The session
  * has not chosen its database yet, so this must read pg_database the way
  * InitPostgres() itself does: through its index only once the critical
- * shared relcache entries are built.  Right after initdb or a crash there
- * is no relcache init file, opening the index would read pg_class, and
- * that fails without a database ("cannot read pg_class without having
- * selected a database").  get_database_oid() always uses the index.
+ * shared relcache entries are built.  They are not while there is no
+ * shared relcache init file (global/pg_internal.init): after initdb, at
+ * server start, and whenever an invalidation of a shared catalog removes
+ * it (autovacuum of a shared catalog does, in production).  Opening the
+ * index then reads pg_class, which fails without a database ("cannot read
+ * pg_class without having selected a database"), and since a refused login
+ * writes no init file, every login would be refused until some other
+ * process wrote one.  get_database_oid() always uses the index.
  */
 static Oid
 database_oid_at_login(const char *dbname)
