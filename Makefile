@@ -54,3 +54,7 @@ EXTRA_CLEAN = tmp_check tmp_check_regress tmp_check_iso output_iso results regre
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# PGXS tracks no header dependencies: a changed shared-memory struct must
+# rebuild every object, or they disagree about its layout.
+$(OBJS): $(wildcard $(srcdir)/src/*.h)

@@ -24,13 +24,15 @@ CREATE FUNCTION lifeguard.worker_status(
     OUT errors bigint,
     OUT last_error text,
     OUT restarts bigint,
-    OUT settings jsonb)
+    OUT settings jsonb,
+    OUT login_hook_calls bigint,
+    OUT login_hook_avg_us double precision)
 RETURNS record
 AS 'MODULE_PATHNAME', 'lifeguard_worker_status'
 LANGUAGE C VOLATILE;
 
 COMMENT ON FUNCTION lifeguard.worker_status() IS
-'pg_lifeguard background worker: pid, state, tick counters and timings, errors, restarts and the settings it has in force';
+'pg_lifeguard background worker: pid, state, tick counters and timings, errors, restarts, the settings it has in force, and the login hook''s cost';
 
 --
 -- lifeguard.recent_events(since): the shared-memory event ring, oldest first.

@@ -32,3 +32,8 @@ JOIN pg_stat_activity a ON a.pid = w.pid;
 SELECT key, value
 FROM lifeguard.worker_status(), jsonb_each_text(settings)
 ORDER BY key;
+
+-- The login hook's own cost: this session's login was checked and timed
+SELECT login_hook_calls >= 1 AS logins_counted,
+       login_hook_avg_us > 0 AS hook_timed
+FROM lifeguard.worker_status();

@@ -69,8 +69,9 @@
  * in a deadlock, and a user session never waits on them for longer than one
  * short critical section.
  *
- * event_counts[] are atomics: incremented without a lock after the event is
- * in the ring, read without a lock.  They are monotonic since server start.
+ * event_counts[], login_hook_calls and login_hook_ns are atomics:
+ * incremented without a lock, read without a lock.  They are monotonic since
+ * server start.
  *
  * Shared memory is sized at postmaster start from lifeguard.event_ring_size
  * (PGC_POSTMASTER) and requested in shmem_request_hook (PostgreSQL 15 API).
@@ -174,6 +175,8 @@ lifeguard_shmem_startup(void)
 		LifeguardState->policy_lock = &locks[LIFEGUARD_LOCK_POLICY].lock;
 		LifeguardState->history_lock = &locks[LIFEGUARD_LOCK_HISTORY].lock;
 		pg_atomic_init_u64(&LifeguardState->policies_changed, 0);
+		pg_atomic_init_u64(&LifeguardState->login_hook_calls, 0);
+		pg_atomic_init_u64(&LifeguardState->login_hook_ns, 0);
 		LifeguardState->next_seq = 1;
 		LifeguardState->ring_size = lifeguard_event_ring_size;
 		for (i = 0; i < LG_EVENT_NKINDS; i++)

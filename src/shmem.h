@@ -101,6 +101,13 @@ typedef struct LifeguardShared
 	int			policy_connections[LIFEGUARD_MAX_POLICIES];
 	pg_atomic_uint64 policies_changed;
 
+	/*
+	 * Cost of the login hook, for worker_status(): logins it let through
+	 * and the nanoseconds it spent on them (atomics, no lock).
+	 */
+	pg_atomic_uint64 login_hook_calls;
+	pg_atomic_uint64 login_hook_ns;
+
 	/* Slot history ring, protected by history_lock */
 	LWLock	   *history_lock;
 	uint64		history_next;	/* samples ever taken */

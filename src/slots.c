@@ -59,6 +59,7 @@
 #include "libpq/libpq-be.h"
 #include "miscadmin.h"
 #include "pgstat.h"
+#include "portability/instr_time.h"
 #include "postmaster/postmaster.h"
 #include "replication/walsender.h"
 #include "storage/ipc.h"
@@ -541,6 +542,8 @@ lifeguard_client_authentication(Port *port, int status)
 {
 	Oid			roleid;
 	Oid			dbid;
+	instr_time	start;
+	instr_time	elapsed;
 
 	if (prev_client_auth_hook)
 		prev_client_auth_hook(port, status);
@@ -548,6 +551,8 @@ lifeguard_client_authentication(Port *port, int status)
 	if (status != STATUS_OK || am_walsender || LifeguardState == NULL ||
 		MyProc == NULL || MyProc->pgprocno >= MaxConnections)
 		return;
+
+	INSTR_TIME_SET_CURRENT(start);
 
 	roleid = get_role_oid(port->user_name, true);
 	if (!OidIsValid(roleid))
@@ -557,6 +562,13 @@ lifeguard_client_authentication(Port *port, int status)
 	check_admin_reserve(port, roleid);
 	count_session(port, roleid, dbid,
 				  port->application_name ? port->application_name : "");
+
+	/* what the hook cost this login (refused ones never get here) */
+	INSTR_TIME_SET_CURRENT(elapsed);
+	INSTR_TIME_SUBTRACT(elapsed, start);
+	pg_atomic_fetch_add_u64(&LifeguardState->login_hook_calls, 1);
+	pg_atomic_fetch_add_u64(&LifeguardState->login_hook_ns,
+							(uint64) (INSTR_TIME_GET_DOUBLE(elapsed) * 1e9));
 }
 
 void

@@ -74,7 +74,7 @@ PG_FUNCTION_INFO_V1(lifeguard_worker_status);
 /* The same error is recorded as an event at most once per this interval */
 #define LIFEGUARD_ERROR_EVENT_MS		60000
 
-#define WORKER_STATUS_COLS	12
+#define WORKER_STATUS_COLS	14
 
 /* Whether the extension exists in lifeguard.database; -1 before the first check */
 static int	extension_state = -1;
@@ -510,6 +510,8 @@ lifeguard_worker_status(PG_FUNCTION_ARGS)
 	LifeguardWorkerState *w;
 	Datum		values[WORKER_STATUS_COLS];
 	bool		nulls[WORKER_STATUS_COLS];
+	uint64		calls;
+	uint64		ns;
 
 	lifeguard_require_monitor("worker_status");
 
@@ -541,6 +543,11 @@ lifeguard_worker_status(PG_FUNCTION_ARGS)
 		values[11] = DirectFunctionCall1(jsonb_in, CStringGetDatum(w->settings));
 	else
 		nulls[11] = true;
+	calls = pg_atomic_read_u64(&LifeguardState->login_hook_calls);
+	ns = pg_atomic_read_u64(&LifeguardState->login_hook_ns);
+	values[12] = Int64GetDatum((int64) calls);
+	values[13] = Float8GetDatum(calls > 0 ? ns / 1000.0 / calls : 0.0);
+	nulls[13] = (calls == 0);
 
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

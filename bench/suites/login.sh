@@ -170,6 +170,14 @@ suite_login() {
 		bench_row login "B0 (preloaded, no policies) as B, server CPU per login" - B0 4
 	fi
 	bench_report "" "$(bench_latency_line login "login")"
+	# The hook's own cost, measured in the server (finer than the noise)
+	if bench_has_object login_b "to_regprocedure('lifeguard.worker_status()')" &&
+		hook=$(bench_sql login_b postgres \
+			"SELECT login_hook_calls || ' ' || round(login_hook_avg_us::numeric, 2) FROM lifeguard.worker_status()" 2>/dev/null) &&
+		[[ -n $hook ]]; then
+		read -r hook_calls hook_us <<<"$hook"
+		bench_report "- in-process: pg_lifeguard's login hook took ${hook_us} µs per login on average over ${hook_calls} logins of B (\`worker_status().login_hook_avg_us\`); compare with the server CPU per login above"
+	fi
 	bench_report_end
 
 	for arm in "${arms[@]}"; do
