@@ -318,6 +318,37 @@ $node->connect_fails(
 	expected_stderr =>
 	  qr/FATAL:  too many connections for pg_lifeguard policy "ops_none"/);
 
+### A policy on a database caps that database only
+
+monitor_query('CREATE DATABASE capdb');
+monitor_query(
+	q{INSERT INTO lifeguard.policies(name, database_name, max_connections)
+	  VALUES ('capdb_one', 'capdb', 1)});
+ok( monitor_poll(
+		q{SELECT max_connections || ':' || coalesce(problem, 'ok')
+		  FROM lifeguard.policy_status() WHERE name = 'capdb_one'},
+		'1:ok'),
+	'policy on database capdb is in force');
+my $in_capdb = open_session('app', 'capdb-user', db => 'capdb');
+is( monitor_query(
+		q{SELECT connections FROM lifeguard.policy_status() WHERE name = 'capdb_one'}),
+	'1',
+	'the session in capdb is counted');
+$node->connect_fails(
+	'dbname=capdb user=app',
+	'a second login to capdb is refused',
+	expected_stderr =>
+	  qr/FATAL:  too many connections for pg_lifeguard policy "capdb_one"/);
+$node->connect_ok(
+	'dbname=postgres user=app',
+	'a login to another database is not',
+	sql => 'SELECT current_database()', expected_stdout => qr/^postgres$/);
+close_sessions($in_capdb);
+ok( monitor_poll(
+		q{SELECT connections FROM lifeguard.policy_status() WHERE name = 'capdb_one'},
+		'0'),
+	'the session is uncounted when it leaves');
+
 ### dry_run: the login that would be refused gets in, and the event says so
 
 monitor_query('ALTER SYSTEM SET lifeguard.dry_run = on');
