@@ -14,7 +14,7 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(time usleep);
 
-our @EXPORT = qw(start_node close_sessions poll_session);
+our @EXPORT = qw(start_node close_sessions poll_session worker_setting);
 
 # A held session outlives any single poll
 my $session_timeout = 10 * $PostgreSQL::Test::Utils::timeout_default;
@@ -85,6 +85,18 @@ sub poll_session
 	diag "poll timed out: $sql\nexpected: $expected\nlast: $got";
 	diag "$_:\n" . $session->{h}->query_safe($_) foreach @diagnostics;
 	return 0;
+}
+
+# worker_setting($node, $session, $name, $value): set lifeguard.$name in
+# postgresql.conf, reload, and wait (through $session) until the worker has
+# it in force.  Returns whether it did in time.
+sub worker_setting
+{
+	my ($node, $session, $name, $value) = @_;
+	$node->append_conf('postgresql.conf', "lifeguard.$name = $value\n");
+	$node->reload;
+	return poll_session($session,
+		qq{SELECT settings->>'$name' FROM lifeguard.worker_status()}, $value);
 }
 
 1;

@@ -244,10 +244,7 @@ is($stdout, 'dbowner|t|t', 'still a member of pg_database_owner');
 
 ### dry_run: the login goes through, the refusal it would have been is recorded
 
-$node->append_conf('postgresql.conf', "lifeguard.dry_run = on\n");
-$node->reload;
-ok( monitor_poll(
-		q{SELECT settings->>'dry_run' FROM lifeguard.worker_status()}, 'on'),
+ok(worker_setting($node, $monitor, 'dry_run', 'on'),
 	'dry_run is in force');
 my $before_dry = monitor_query('SELECT coalesce(max(seq), 0) FROM lifeguard.recent_events()');
 
@@ -280,10 +277,7 @@ is( monitor_query(
 	'0',
 	'nothing is recorded as refused in dry_run');
 
-$node->append_conf('postgresql.conf', "lifeguard.dry_run = off\n");
-$node->reload;
-ok( monitor_poll(
-		q{SELECT settings->>'dry_run' FROM lifeguard.worker_status()}, 'off'),
+ok(worker_setting($node, $monitor, 'dry_run', 'off'),
 	'dry_run is off again');
 settle(7, 'filled');
 $node->connect_fails(

@@ -351,11 +351,7 @@ ok( monitor_poll(
 
 ### dry_run: the login that would be refused gets in, and the event says so
 
-monitor_query('ALTER SYSTEM SET lifeguard.dry_run = on');
-monitor_query('SELECT pg_reload_conf()');
-ok( monitor_poll(
-		q{SELECT settings->>'dry_run' FROM lifeguard.worker_status()}, 'on'),
-	'dry_run is in force');
+ok(worker_setting($node, $monitor, 'dry_run', 'on'), 'dry_run is in force');
 # past the one-second window of the last recorded refusal, so the next one
 # is recorded in full rather than summarised
 ok( monitor_poll(
@@ -371,11 +367,7 @@ ok( monitor_poll(
 		  WHERE kind = 'cap_refused' AND policy = 'ops_none'
 		    AND action = 'would_refuse' AND role = 'ops'}),
 	'and a cap_refused event says it would have been refused');
-monitor_query('ALTER SYSTEM RESET lifeguard.dry_run');
-monitor_query('SELECT pg_reload_conf()');
-ok( monitor_poll(
-		q{SELECT settings->>'dry_run' FROM lifeguard.worker_status()}, 'off'),
-	'dry_run is off again');
+ok(worker_setting($node, $monitor, 'dry_run', 'off'), 'dry_run is off again');
 $node->connect_fails(
 	'dbname=postgres user=ops',
 	'without dry_run, it is refused again',

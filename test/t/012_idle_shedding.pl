@@ -197,10 +197,7 @@ ok( monitor_query(
 
 ### dry_run: report, terminate nothing
 
-$node->append_conf('postgresql.conf', "lifeguard.dry_run = on\n");
-$node->reload;
-ok( monitor_poll(
-		q{SELECT settings->>'dry_run' FROM lifeguard.worker_status()}, 'on'),
+ok(worker_setting($node, $monitor, 'dry_run', 'on'),
 	'dry_run is in force');
 my $seq1 = monitor_query('SELECT max(seq) FROM lifeguard.recent_events()');
 
@@ -225,10 +222,7 @@ is( monitor_query(
 close_sessions(@dry);
 ok(monitor_poll('SELECT used FROM lifeguard.slots()', '8'),
 	'pressure gone: 8 slots used');
-$node->append_conf('postgresql.conf', "lifeguard.dry_run = off\n");
-$node->reload;
-ok( monitor_poll(
-		q{SELECT settings->>'dry_run' FROM lifeguard.worker_status()}, 'off'),
+ok(worker_setting($node, $monitor, 'dry_run', 'off'),
 	'dry_run is off again');
 
 ### lifeguard.shed_idle() on demand
@@ -265,10 +259,7 @@ is(alive($admin, $steady, @busy), 4,
 
 # 5 slots used now (monitor, superuser, steady, two busy); 5 idle leaky
 # sessions make 10 of 18 (55.6%), 2 over what keeps usage under 50%.
-$node->append_conf('postgresql.conf', "lifeguard.dry_run = on\n");
-$node->reload;
-ok( monitor_poll(
-		q{SELECT settings->>'dry_run' FROM lifeguard.worker_status()}, 'on'),
+ok(worker_setting($node, $monitor, 'dry_run', 'on'),
 	'dry_run is on again');
 my $seq3 = monitor_query('SELECT max(seq) FROM lifeguard.recent_events()');
 my @late = map { open_session('app', 'leaky-late') } 1 .. 5;
@@ -280,8 +271,7 @@ ok( monitor_poll(
 my $reported = shed_events($seq3, 'would_terminate');
 
 my $t_off = time;
-$node->append_conf('postgresql.conf', "lifeguard.dry_run = off\n");
-$node->reload;
+ok(worker_setting($node, $monitor, 'dry_run', 'off'), 'dry_run is off');
 ok( monitor_poll(
 		qq{SELECT coalesce(string_agg(pid::text, ',' ORDER BY seq), '')
 		   FROM lifeguard.recent_events()
