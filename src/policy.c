@@ -34,6 +34,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "storage/lmgr.h"
+#include "storage/proc.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -228,6 +229,9 @@ publish_policies(const LifeguardPolicy *policies, int n)
 
 	memcpy(s->policies, policies, n * sizeof(LifeguardPolicy));
 	s->npolicies = n;
+	s->policies_need_database = false;
+	for (j = 0; j < n; j++)
+		s->policies_need_database |= policies[j].has_database;
 	generation = ++s->policy_generation;
 	memset(s->policy_connections, 0, sizeof(s->policy_connections));
 
@@ -237,6 +241,15 @@ publish_policies(const LifeguardPolicy *policies, int n)
 
 		if (e->pid == 0)
 			continue;
+
+		/*
+		 * The login hook looks the database up only while some policy needs
+		 * it; an established session's PGPROC has it.  (A session still in
+		 * the hook at this very moment may miss a database policy published
+		 * now until the next publication.)
+		 */
+		if (!OidIsValid(e->dbid))
+			e->dbid = ProcGlobal->allProcs[i].databaseId;
 		memset(e->counted, 0, sizeof(e->counted));
 		for (j = 0; j < n; j++)
 		{

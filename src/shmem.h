@@ -96,6 +96,7 @@ typedef struct LifeguardShared
 	 */
 	LWLock	   *policy_lock;
 	uint64		policy_generation;
+	bool		policies_need_database; /* some policy sets database_name */
 	int			npolicies;
 	LifeguardPolicy policies[LIFEGUARD_MAX_POLICIES];
 	int			policy_connections[LIFEGUARD_MAX_POLICIES];

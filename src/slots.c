@@ -408,14 +408,53 @@ uncount_session(int code, Datum arg)
 }
 
 /*
+ * OID of the database the session asked for, or InvalidOid.  The session
+ * has not chosen its database yet, so this must read pg_database the way
+ * InitPostgres() itself does: through its index only once the critical
+ * shared relcache entries are built.  They are not while there is no
+ * shared relcache init file (global/pg_internal.init): after initdb, at
+ * server start, and whenever an invalidation of a shared catalog removes
+ * it (autovacuum of a shared catalog does, in production).  Opening the
+ * index then reads pg_class, which fails without a database ("cannot read
+ * pg_class without having selected a database"), and since a refused login
+ * writes no init file, every login would be refused until some other
+ * process wrote one.  get_database_oid() always uses the index.
+ */
+static Oid
+database_oid_at_login(const char *dbname)
+{
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	Oid			dbid = InvalidOid;
+
+	ScanKeyInit(&key,
+				Anum_pg_database_datname,
+				BTEqualStrategyNumber, F_NAMEEQ,
+				CStringGetDatum(dbname));
+	rel = table_open(DatabaseRelationId, AccessShareLock);
+	scan = systable_beginscan(rel, DatabaseNameIndexId,
+							  criticalSharedRelcachesBuilt, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+		dbid = ((Form_pg_database) GETSTRUCT(tup))->oid;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return dbid;
+}
+
+/*
  * Caps: count this session in every policy it matches, unless that would
  * exceed the cap of one that applies to it.  See the file header.
  */
 static void
-count_session(Port *port, Oid roleid, Oid dbid, const char *appname)
+count_session(Port *port, Oid roleid, const char *appname)
 {
 	LifeguardShared *s = LifeguardState;
 	LifeguardBackendEntry *e = &LifeguardBackends[MyProc->pgprocno];
+	Oid			dbid = InvalidOid;
+	bool		dbid_known = false;
 	bool		exempt = false;
 	bool		exempt_known = false;
 	bool		enforce = lifeguard_enabled && !lifeguard_dry_run;
@@ -435,6 +474,14 @@ count_session(Port *port, Oid roleid, Oid dbid, const char *appname)
 retry:
 	violated = -1;
 	LWLockAcquire(s->policy_lock, LW_EXCLUSIVE);
+	if (s->policies_need_database && !dbid_known)
+	{
+		/* a policy matches on database: look ours up, not under the lock */
+		LWLockRelease(s->policy_lock);
+		dbid = database_oid_at_login(port->database_name);
+		dbid_known = true;
+		goto retry;
+	}
 	memset(e, 0, sizeof(LifeguardBackendEntry));
 	e->roleid = roleid;
 	e->dbid = dbid;
@@ -498,50 +545,12 @@ retry:
 }
 
 /*
- * OID of the database the session asked for, or InvalidOid.  The session
- * has not chosen its database yet, so this must read pg_database the way
- * InitPostgres() itself does: through its index only once the critical
- * shared relcache entries are built.  They are not while there is no
- * shared relcache init file (global/pg_internal.init): after initdb, at
- * server start, and whenever an invalidation of a shared catalog removes
- * it (autovacuum of a shared catalog does, in production).  Opening the
- * index then reads pg_class, which fails without a database ("cannot read
- * pg_class without having selected a database"), and since a refused login
- * writes no init file, every login would be refused until some other
- * process wrote one.  get_database_oid() always uses the index.
- */
-static Oid
-database_oid_at_login(const char *dbname)
-{
-	Relation	rel;
-	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	tup;
-	Oid			dbid = InvalidOid;
-
-	ScanKeyInit(&key,
-				Anum_pg_database_datname,
-				BTEqualStrategyNumber, F_NAMEEQ,
-				CStringGetDatum(dbname));
-	rel = table_open(DatabaseRelationId, AccessShareLock);
-	scan = systable_beginscan(rel, DatabaseNameIndexId,
-							  criticalSharedRelcachesBuilt, NULL, 1, &key);
-	tup = systable_getnext(scan);
-	if (HeapTupleIsValid(tup))
-		dbid = ((Form_pg_database) GETSTRUCT(tup))->oid;
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return dbid;
-}
-
-/*
  * ClientAuthentication_hook.
  */
 static void
 lifeguard_client_authentication(Port *port, int status)
 {
 	Oid			roleid;
-	Oid			dbid;
 	instr_time	start;
 	instr_time	elapsed;
 
@@ -557,10 +566,9 @@ lifeguard_client_authentication(Port *port, int status)
 	roleid = get_role_oid(port->user_name, true);
 	if (!OidIsValid(roleid))
 		return;					/* PostgreSQL refuses it itself */
-	dbid = database_oid_at_login(port->database_name);
 
 	check_admin_reserve(port, roleid);
-	count_session(port, roleid, dbid,
+	count_session(port, roleid,
 				  port->application_name ? port->application_name : "");
 
 	/* what the hook cost this login (refused ones never get here) */
