@@ -263,7 +263,8 @@ lg_build_install() {
 # --------------------------------------------------------------------------
 
 # lg_port_in_use PORT  - true if something accepts TCP connections on
-# 127.0.0.1:PORT, or a PostgreSQL socket for PORT exists in the usual places.
+# 127.0.0.1:PORT, a PostgreSQL socket for PORT exists in the usual places,
+# or 127.0.0.1:PORT cannot be bound.
 lg_port_in_use() {
 	local port=$1
 	if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
