@@ -17,8 +17,9 @@
 # A2/A) and writes it to bench/out/SUITE-TIMESTAMP.md.  bench/RESULTS.md
 # holds the recorded figures.
 #
-# With the defaults the whole run takes about 7.5 minutes on 2 cores (430 s
-# measured, build included) and is held under LIFEGUARD_BENCH_BUDGET seconds
+# With the defaults the whole run takes about 11 minutes on 2 cores (login
+# and snapshot 430 s with the build, locks about 215 s more, as measured)
+# and is held under LIFEGUARD_BENCH_BUDGET seconds
 # (default 870, i.e. 14.5 min): a round that would not fit is not started,
 # and the report says so.
 #
