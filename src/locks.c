@@ -43,6 +43,7 @@
 
 #include "pg_lifeguard.h"
 #include "locks.h"
+#include "slots.h"
 
 PG_FUNCTION_INFO_V1(lifeguard_blockers);
 
@@ -62,33 +63,12 @@ waiting_pids(int *n)
 	for (i = 0; i < ProcGlobal->allProcCount; i++)
 	{
 		PGPROC	   *proc = &ProcGlobal->allProcs[i];
-		int			pid = proc->procLatch.owner_pid;
+		int			pid = lifeguard_proc_pid(proc);
 
-		if (pid != 0 &&
-			(proc->wait_event_info & 0xFF000000) == PG_WAIT_LOCK)
+		if (pid != 0 && LIFEGUARD_WAITS_ON_LOCK(proc->wait_event_info))
 			pids[(*n)++] = pid;
 	}
 	return pids;
-}
-
-/*
- * Is any session waiting on a heavyweight lock?  Cheap: reads the process
- * array only.  (For the worker: the graph is built only when this is true.)
- */
-bool
-lifeguard_any_lock_waiter(void)
-{
-	int			i;
-
-	for (i = 0; i < ProcGlobal->allProcCount; i++)
-	{
-		PGPROC	   *proc = &ProcGlobal->allProcs[i];
-
-		if (proc->procLatch.owner_pid != 0 &&
-			(proc->wait_event_info & 0xFF000000) == PG_WAIT_LOCK)
-			return true;
-	}
-	return false;
 }
 
 /*

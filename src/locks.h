@@ -38,7 +38,6 @@ typedef struct BlockNode
 	int			blocked_total;	/* sessions behind it, directly or not */
 } BlockNode;
 
-extern bool lifeguard_any_lock_waiter(void);
 extern int	lifeguard_build_lock_graph(BlockNode **nodes, BlockEdge **edges,
 									   int *nedges);
 

@@ -315,15 +315,13 @@ lifeguard_policies_stale(void)
  * returns their number.
  */
 int
-lifeguard_policies_copy(LifeguardPolicy *dst, uint64 *generation)
+lifeguard_policies_copy(LifeguardPolicy *dst)
 {
 	int			n;
 
 	LWLockAcquire(LifeguardState->policy_lock, LW_SHARED);
 	n = LifeguardState->npolicies;
 	memcpy(dst, LifeguardState->policies, n * sizeof(LifeguardPolicy));
-	if (generation)
-		*generation = LifeguardState->policy_generation;
 	LWLockRelease(LifeguardState->policy_lock);
 	return n;
 }

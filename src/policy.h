@@ -41,6 +41,6 @@ extern bool lifeguard_policy_matches(const LifeguardPolicy *p, Oid roleid,
 									 Oid dbid, const char *appname);
 extern void lifeguard_policies_refresh(bool extension_present, bool force);
 extern bool lifeguard_policies_stale(void);
-extern int	lifeguard_policies_copy(LifeguardPolicy *dst, uint64 *generation);
+extern int	lifeguard_policies_copy(LifeguardPolicy *dst);
 
 #endif							/* LIFEGUARD_POLICY_H */

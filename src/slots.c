@@ -6,12 +6,9 @@
  *
  * Counting.  A client slot is one of the first max_connections PGPROCs
  * (autovacuum, background workers and walsenders have pools of their own).
- * "used" counts those in use, which includes backends still authenticating.
- * In use means: the PGPROC's latch has an owner.  InitProcess() takes the
- * latch (OwnLatch) right after taking the PGPROC off the free list, and
- * ProcKill() gives it up (DisownLatch) right before putting it back.  The
- * pid field cannot tell: PostgreSQL 15 leaves a client backend's pid in its
- * PGPROC after exit.  The session states come from the backend status array,
+ * "used" counts those in use (lifeguard_proc_pid() in slots.h says how that
+ * is told), which includes backends still authenticating.  The session
+ * states come from the backend status array,
  * where a backend appears only once its login is complete, so the
  * difference is reported as "authenticating" and an authentication storm is
  * visible.
@@ -211,7 +208,7 @@ lifeguard_collect_sessions(LifeguardSession **sessions,
 	for (i = 0; i < MaxConnections; i++)
 	{
 		PGPROC	   *proc = &ProcGlobal->allProcs[i];
-		int			pid = proc->procLatch.owner_pid;
+		int			pid = lifeguard_proc_pid(proc);
 
 		if (pid == 0)
 			continue;			/* on the free list */
@@ -258,7 +255,7 @@ lifeguard_collect_sessions(LifeguardSession **sessions,
 				c->idle_in_xact++;
 				break;
 			default:
-				if ((w->wait_event_info & 0xFF000000) == PG_WAIT_LOCK)
+				if (LIFEGUARD_WAITS_ON_LOCK(w->wait_event_info))
 				{
 					state = LG_SESSION_WAITING;
 					c->waiting++;
@@ -1273,7 +1270,7 @@ lifeguard_slots_tick(TimestampTz now)
 	if (idle_limits)
 	{
 		policies = palloc(sizeof(LifeguardPolicy) * LIFEGUARD_MAX_POLICIES);
-		npolicies = lifeguard_policies_copy(policies, NULL);
+		npolicies = lifeguard_policies_copy(policies);
 	}
 
 	n = lifeguard_collect_sessions(idle_limits ? &sessions : NULL, &c);
