@@ -14,6 +14,7 @@ OBJS = \
 	src/shmem.o \
 	src/events.o \
 	src/worker.o \
+	src/sessions.o \
 	src/slots.o \
 	src/locks.o \
 	src/policy.o \

@@ -4,14 +4,7 @@
  *		Connection slots: who holds them, the emergency admin reserve,
  *		per-class caps at login, and idle shedding.
  *
- * Counting.  A client slot is one of the first max_connections PGPROCs
- * (autovacuum, background workers and walsenders have pools of their own).
- * "used" counts those in use (lifeguard_proc_pid() in slots.h says how that
- * is told), which includes backends still authenticating.  The session
- * states come from the backend status array,
- * where a backend appears only once its login is complete, so the
- * difference is reported as "authenticating" and an authentication storm is
- * visible.
+ * Counting slots and sessions is in sessions.c.
  *
  * The login hook (ClientAuthentication_hook) runs in every new client
  * backend after authentication succeeded, before PostgreSQL's own
@@ -80,18 +73,11 @@ PG_FUNCTION_INFO_V1(lifeguard_slot_usage);
 PG_FUNCTION_INFO_V1(lifeguard_slot_history);
 PG_FUNCTION_INFO_V1(lifeguard_shed_idle);
 
-/*
- * Slots kept by PostgreSQL itself for superusers.  PostgreSQL 16 renamed the
- * setting and added reserved_connections, and HaveNFreeProcs() reports the
- * count it found.
- */
 #if PG_VERSION_NUM >= 160000
-#define LG_SUPERUSER_RESERVED	(SuperuserReservedConnections + ReservedConnections)
 static int	lg_nfree;
 
 #define lg_have_free_procs(n)	HaveNFreeProcs((n), &lg_nfree)
 #else
-#define LG_SUPERUSER_RESERVED	ReservedBackends
 #define lg_have_free_procs(n)	HaveNFreeProcs(n)
 #endif
 
@@ -128,171 +114,6 @@ typedef struct ShedMemory
 
 static ShedMemory shed_memory[LIFEGUARD_SHED_MEMORY];
 static int	shed_memory_len = 0;
-
-static const char *const session_state_names[] = {
-	[LG_SESSION_ACTIVE] = "active",
-	[LG_SESSION_IDLE] = "idle",
-	[LG_SESSION_IDLE_IN_XACT] = "idle in transaction",
-	[LG_SESSION_WAITING] = "waiting",
-};
-
-const char *
-lifeguard_slot_status_name(LifeguardSlotStatus status)
-{
-	switch (status)
-	{
-		case LG_SLOTS_OK:
-			return "ok";
-		case LG_SLOTS_WARNING:
-			return "warning";
-		case LG_SLOTS_CRITICAL:
-			return "critical";
-	}
-	return "unknown";
-}
-
-/* ----------------------------------------------------------------
- * Counting slots and sessions
- * ----------------------------------------------------------------
- */
-
-typedef struct PidWait
-{
-	int			pid;
-	uint32		wait_event_info;
-} PidWait;
-
-static int
-pidwait_cmp(const void *a, const void *b)
-{
-	int			pa = ((const PidWait *) a)->pid;
-	int			pb = ((const PidWait *) b)->pid;
-
-	return (pa > pb) - (pa < pb);
-}
-
-static LifeguardSlotStatus
-status_for(double pct)
-{
-	if (pct >= lifeguard_slot_critical)
-		return LG_SLOTS_CRITICAL;
-	if (pct >= lifeguard_slot_warning)
-		return LG_SLOTS_WARNING;
-	return LG_SLOTS_OK;
-}
-
-/*
- * Count the client slots and, when "sessions" is not NULL, describe every
- * client backend that reports its state (palloc'd array; the count is
- * returned).  Reads the process array without locks (a momentary view,
- * like pg_stat_activity) and a fresh copy of the backend status array.
- */
-int
-lifeguard_collect_sessions(LifeguardSession **sessions,
-						   LifeguardSlotCounts *c)
-{
-	PidWait    *waits = palloc(sizeof(PidWait) * Max(MaxConnections, 1));
-	LifeguardSession *out = NULL;
-	int			nwaits = 0;
-	int			nout = 0;
-	int			known = 0;
-	int			nbe;
-	int			i;
-
-	memset(c, 0, sizeof(LifeguardSlotCounts));
-	c->max_connections = MaxConnections;
-	c->superuser_reserved = LG_SUPERUSER_RESERVED;
-	c->admin_reserved = lifeguard_reserved_admin_slots;
-	c->usable = MaxConnections - c->superuser_reserved - c->admin_reserved;
-
-	for (i = 0; i < MaxConnections; i++)
-	{
-		PGPROC	   *proc = &ProcGlobal->allProcs[i];
-		int			pid = lifeguard_proc_pid(proc);
-
-		if (pid == 0)
-			continue;			/* on the free list */
-		c->used++;
-		waits[nwaits].pid = pid;
-		waits[nwaits].wait_event_info = proc->wait_event_info;
-		nwaits++;
-	}
-	qsort(waits, nwaits, sizeof(PidWait), pidwait_cmp);
-
-	pgstat_clear_backend_activity_snapshot();
-	nbe = pgstat_fetch_stat_numbackends();
-	if (sessions != NULL)
-		out = palloc(sizeof(LifeguardSession) * Max(nbe, 1));
-
-	for (i = 1; i <= nbe; i++)
-	{
-		LocalPgBackendStatus *local = pgstat_fetch_stat_local_beentry(i);
-		PgBackendStatus *be;
-		PidWait		key;
-		PidWait    *w;
-		LifeguardSessionState state;
-
-		if (local == NULL)
-			continue;
-		be = &local->backendStatus;
-		if (be->st_backendType != B_BACKEND || be->st_procpid <= 0)
-			continue;
-		key.pid = be->st_procpid;
-		w = bsearch(&key, waits, nwaits, sizeof(PidWait), pidwait_cmp);
-		if (w == NULL)
-			continue;			/* exited since we looked */
-		known++;
-
-		switch (be->st_state)
-		{
-			case STATE_IDLE:
-				state = LG_SESSION_IDLE;
-				c->idle++;
-				break;
-			case STATE_IDLEINTRANSACTION:
-			case STATE_IDLEINTRANSACTION_ABORTED:
-				state = LG_SESSION_IDLE_IN_XACT;
-				c->idle_in_xact++;
-				break;
-			default:
-				if (LIFEGUARD_WAITS_ON_LOCK(w->wait_event_info))
-				{
-					state = LG_SESSION_WAITING;
-					c->waiting++;
-				}
-				else
-				{
-					state = LG_SESSION_ACTIVE;
-					c->active++;
-				}
-				break;
-		}
-
-		if (out != NULL)
-		{
-			LifeguardSession *s = &out[nout++];
-
-			s->pid = be->st_procpid;
-			s->roleid = be->st_userid;
-			s->dbid = be->st_databaseid;
-			s->state = state;
-			s->backend_start = be->st_proc_start_timestamp;
-			s->state_start = be->st_state_start_timestamp;
-			s->client_addr = be->st_clientaddr;
-			strlcpy(s->appname, be->st_appname ? be->st_appname : "",
-					NAMEDATALEN);
-		}
-	}
-	pfree(waits);
-
-	c->authenticating = Max(0, c->used - known);
-	c->used_pct = c->usable > 0 ? 100.0 * c->used / c->usable : 100.0;
-	c->status = status_for(c->used_pct);
-
-	if (sessions != NULL)
-		*sessions = out;
-	return nout;
-}
 
 /* ----------------------------------------------------------------
  * The login hook
@@ -720,7 +541,7 @@ session_key(LifeguardSession *s, SlotGroupBy by)
 		case GROUP_CLIENT_ADDR:
 			return format_client_addr(&s->client_addr);
 		case GROUP_STATE:
-			return pstrdup(session_state_names[s->state]);
+			return pstrdup(lifeguard_session_state_name(s->state));
 	}
 	return NULL;
 }
@@ -1283,8 +1104,6 @@ lifeguard_slots_tick(TimestampTz now)
 
 	if (idle_limits)
 		shed_idle_sessions(sessions, n, &c, policies, npolicies, now);
-
-	pgstat_clear_backend_activity_snapshot();
 }
 
 /* ----------------------------------------------------------------

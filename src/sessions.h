@@ -1,0 +1,105 @@
+/*-------------------------------------------------------------------------
+ *
+ * sessions.h
+ *		Who holds a client slot, and what each client session is doing.
+ *
+ * Copyright (c) 2026, pg_lifeguard developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef LIFEGUARD_SESSIONS_H
+#define LIFEGUARD_SESSIONS_H
+
+#include "libpq/pqcomm.h"
+#include "postmaster/postmaster.h"
+#include "storage/proc.h"
+#include "utils/timestamp.h"
+#include "utils/wait_event.h"
+
+/*
+ * The pid of the process using this PGPROC, or 0 when it is on the free
+ * list.  In use means: its latch has an owner.  InitProcess() takes the
+ * latch (OwnLatch) right after taking the PGPROC off the free list, and
+ * ProcKill() gives it up (DisownLatch) right before putting it back.  The
+ * pid field cannot tell: PostgreSQL 15 leaves a client backend's pid in its
+ * PGPROC after exit.  Read without a lock: a momentary view.
+ */
+static inline int
+lifeguard_proc_pid(PGPROC *proc)
+{
+	return proc->procLatch.owner_pid;
+}
+
+/*
+ * Slots kept by PostgreSQL itself for superusers.  PostgreSQL 16 renamed the
+ * setting and added reserved_connections.
+ */
+#if PG_VERSION_NUM >= 160000
+#define LG_SUPERUSER_RESERVED	(SuperuserReservedConnections + ReservedConnections)
+#else
+#define LG_SUPERUSER_RESERVED	ReservedBackends
+#endif
+
+/* Does this wait_event_info say "waiting on a heavyweight lock"? */
+#define LIFEGUARD_WAITS_ON_LOCK(wait_event_info) \
+	(((wait_event_info) & 0xFF000000) == PG_WAIT_LOCK)
+
+typedef enum LifeguardSlotStatus
+{
+	LG_SLOTS_OK = 0,
+	LG_SLOTS_WARNING,
+	LG_SLOTS_CRITICAL
+} LifeguardSlotStatus;
+
+typedef enum LifeguardSessionState
+{
+	LG_SESSION_ACTIVE = 0,
+	LG_SESSION_IDLE,
+	LG_SESSION_IDLE_IN_XACT,
+	LG_SESSION_WAITING			/* active, waiting on a heavyweight lock */
+} LifeguardSessionState;
+
+/* Whole-server slot counts at one moment */
+typedef struct LifeguardSlotCounts
+{
+	int			max_connections;
+	int			superuser_reserved;
+	int			admin_reserved;
+	int			usable;			/* what ordinary roles may use */
+	int			used;			/* client PGPROCs in use */
+	int			active;
+	int			idle;
+	int			idle_in_xact;
+	int			waiting;
+	int			authenticating; /* in use, not yet (or no longer) reporting */
+	double		used_pct;		/* used / usable, in percent */
+	LifeguardSlotStatus status;
+	TimestampTz oldest_lock_wait;	/* earliest waitStart of a lock wait, or 0 */
+} LifeguardSlotCounts;
+
+/* One client backend that reports its state */
+typedef struct LifeguardSession
+{
+	int			pid;
+	int			pgprocno;		/* index of its PGPROC */
+	int			beindex;		/* index of its backend status entry */
+	Oid			roleid;
+	Oid			dbid;
+	LifeguardSessionState state;
+	uint32		wait_event_info;
+	TimestampTz wait_start;		/* lock wait started (PGPROC), or 0 */
+	TimestampTz backend_start;
+	TimestampTz xact_start;		/* 0 outside a transaction */
+	TimestampTz activity_start; /* start of the current (or last) statement */
+	TimestampTz state_start;
+	SockAddr	client_addr;
+	char		appname[NAMEDATALEN];
+} LifeguardSession;
+
+extern int	lifeguard_collect_sessions(LifeguardSession **sessions,
+									   LifeguardSlotCounts *counts);
+extern bool lifeguard_session_unchanged(const LifeguardSession *s);
+extern const char *lifeguard_slot_status_name(LifeguardSlotStatus status);
+extern const char *lifeguard_session_state_name(LifeguardSessionState state);
+
+#endif							/* LIFEGUARD_SESSIONS_H */
