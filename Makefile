@@ -18,6 +18,7 @@ OBJS = \
 	src/slots.o \
 	src/locks.o \
 	src/policy.o \
+	src/enforce.o \
 	src/privileges.o
 PGFILEDESC = "pg_lifeguard - keeps a PostgreSQL server reachable during outages"
 

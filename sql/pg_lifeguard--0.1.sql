@@ -69,6 +69,10 @@ COMMENT ON FUNCTION lifeguard.recent_events(timestamptz) IS
 -- session belongs to applies; where several set the same limit, the
 -- strictest wins (README.md, "How policies combine").
 --
+-- The five time limits (statement_timeout .. blocking_timeout) are enforced
+-- by the worker whatever the session set; "action" says what it does to a
+-- session past one of them (README.md, "Timeouts and blocking").
+--
 CREATE TABLE lifeguard.policies (
     name             text PRIMARY KEY
                      CONSTRAINT policies_name_check
@@ -87,12 +91,30 @@ CREATE TABLE lifeguard.policies (
     shed_idle_after  interval
                      CONSTRAINT policies_shed_idle_after_check
                      CHECK (shed_idle_after > interval '0'),
+    statement_timeout interval
+                     CONSTRAINT policies_statement_timeout_check
+                     CHECK (statement_timeout > interval '0'),
+    lock_wait_timeout interval
+                     CONSTRAINT policies_lock_wait_timeout_check
+                     CHECK (lock_wait_timeout > interval '0'),
+    idle_in_transaction_timeout interval
+                     CONSTRAINT policies_idle_in_transaction_timeout_check
+                     CHECK (idle_in_transaction_timeout > interval '0'),
+    transaction_timeout interval
+                     CONSTRAINT policies_transaction_timeout_check
+                     CHECK (transaction_timeout > interval '0'),
+    blocking_timeout interval
+                     CONSTRAINT policies_blocking_timeout_check
+                     CHECK (blocking_timeout > interval '0'),
+    action           text NOT NULL DEFAULT 'cancel'
+                     CONSTRAINT policies_action_check
+                     CHECK (action IN ('log', 'cancel', 'terminate')),
     enabled          boolean NOT NULL DEFAULT true,
     comment          text
 );
 
 COMMENT ON TABLE lifeguard.policies IS
-'pg_lifeguard policies: per role / database / application_name connection caps and idle limits';
+'pg_lifeguard policies: per role / database / application_name connection caps, idle limits, and statement, lock-wait, idle-in-transaction, transaction and blocking limits';
 
 -- Policies are configuration: pg_dump keeps them
 SELECT pg_catalog.pg_extension_config_dump('lifeguard.policies', '');
@@ -122,7 +144,13 @@ CREATE FUNCTION lifeguard.policy_status(
     OUT idle_timeout interval,
     OUT shed_idle_after interval,
     OUT problem text,
-    OUT generation bigint)
+    OUT generation bigint,
+    OUT statement_timeout interval,
+    OUT lock_wait_timeout interval,
+    OUT idle_in_transaction_timeout interval,
+    OUT transaction_timeout interval,
+    OUT blocking_timeout interval,
+    OUT action text)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'lifeguard_policy_status'
 LANGUAGE C VOLATILE;

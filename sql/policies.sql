@@ -12,6 +12,13 @@ INSERT INTO lifeguard.policies (name, application_name, max_connections)
 VALUES ('billing_cap', 'billing%', 20);
 INSERT INTO lifeguard.policies (name, role_name, idle_timeout, shed_idle_after)
 VALUES ('app_idle', 'app', '10 min', '1 min');
+INSERT INTO lifeguard.policies (name, role_name, statement_timeout,
+    lock_wait_timeout, idle_in_transaction_timeout, transaction_timeout,
+    blocking_timeout, action)
+VALUES ('app_limits', 'app', '30 s', '5 s', '1 min', '10 min', '10 s', 'terminate');
+-- action defaults to cancel
+INSERT INTO lifeguard.policies (name, statement_timeout)
+VALUES ('default_action', '1 hour');
 
 -- Bad rows
 INSERT INTO lifeguard.policies (name) VALUES ('has space');
@@ -26,10 +33,25 @@ INSERT INTO lifeguard.policies (name, application_name) VALUES ('long', repeat('
 INSERT INTO lifeguard.policies (name, enabled) VALUES ('null_enabled', NULL);
 INSERT INTO lifeguard.policies (name, max_connections) VALUES ('text', 'many');
 UPDATE lifeguard.policies SET max_connections = -3 WHERE name = 'billing_cap';
+-- time limits must be positive; the action must be one of three
+INSERT INTO lifeguard.policies (name, statement_timeout) VALUES ('negative', '-1 s');
+INSERT INTO lifeguard.policies (name, lock_wait_timeout) VALUES ('zero', '0');
+INSERT INTO lifeguard.policies (name, idle_in_transaction_timeout) VALUES ('negative', '-1 min');
+INSERT INTO lifeguard.policies (name, transaction_timeout) VALUES ('negative', '-1 day');
+INSERT INTO lifeguard.policies (name, blocking_timeout) VALUES ('zero', '0 s');
+INSERT INTO lifeguard.policies (name, statement_timeout) VALUES ('nonsense', 'soon');
+INSERT INTO lifeguard.policies (name, action) VALUES ('unknown_action', 'kill');
+INSERT INTO lifeguard.policies (name, action) VALUES ('upper_action', 'CANCEL');
+INSERT INTO lifeguard.policies (name, action) VALUES ('null_action', NULL);
+UPDATE lifeguard.policies SET action = 'shoot' WHERE name = 'app_limits';
+UPDATE lifeguard.policies SET statement_timeout = '-30 s' WHERE name = 'app_limits';
 
 -- Nothing was lost
 SELECT name, role_name, application_name, max_connections, idle_timeout,
        shed_idle_after, enabled
+FROM lifeguard.policies ORDER BY name;
+SELECT name, statement_timeout, lock_wait_timeout, idle_in_transaction_timeout,
+       transaction_timeout, blocking_timeout, action
 FROM lifeguard.policies ORDER BY name;
 
 -- At most 128 enabled policies: shared memory holds no more.  Disabled rows

@@ -38,6 +38,11 @@ static const char *const event_kind_names[LG_EVENT_NKINDS] = {
 	[LG_EVENT_LOGIN_REFUSED] = "login_refused",
 	[LG_EVENT_CAP_REFUSED] = "cap_refused",
 	[LG_EVENT_IDLE_SHED] = "idle_shed",
+	[LG_EVENT_STATEMENT_TIMEOUT] = "statement_timeout",
+	[LG_EVENT_LOCK_WAIT_TIMEOUT] = "lock_wait_timeout",
+	[LG_EVENT_IDLE_IN_XACT_TIMEOUT] = "idle_in_transaction_timeout",
+	[LG_EVENT_TRANSACTION_TIMEOUT] = "transaction_timeout",
+	[LG_EVENT_BLOCKING_TIMEOUT] = "blocking_timeout",
 };
 
 static const char *const severity_names[] = {

@@ -33,6 +33,12 @@ typedef enum LifeguardEventKind
 	LG_EVENT_LOGIN_REFUSED,
 	LG_EVENT_CAP_REFUSED,
 	LG_EVENT_IDLE_SHED,
+	/* one per LifeguardLimit, in its order (enforce.c relies on it) */
+	LG_EVENT_STATEMENT_TIMEOUT,
+	LG_EVENT_LOCK_WAIT_TIMEOUT,
+	LG_EVENT_IDLE_IN_XACT_TIMEOUT,
+	LG_EVENT_TRANSACTION_TIMEOUT,
+	LG_EVENT_BLOCKING_TIMEOUT,
 	LG_EVENT_NKINDS				/* must be last */
 } LifeguardEventKind;
 

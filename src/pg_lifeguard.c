@@ -5,9 +5,10 @@
  *
  * This file only wires things together.  Each concern lives in its own
  * file: shmem.c (shared state and its locking), events.c (the event ring),
- * worker.c (the background worker), slots.c (connection slots and the login
- * hook), policy.c (policies), privileges.c (who may read, who is an admin,
- * who may be signalled).
+ * worker.c (the background worker), sessions.c (who holds a slot, doing
+ * what), slots.c (connection slots and the login hook), locks.c (the lock
+ * graph), policy.c (policies), enforce.c (time limits and blocking),
+ * privileges.c (who may read, who is an admin, who may be signalled).
  *
  * pg_lifeguard must be loaded through shared_preload_libraries: it needs
  * shared memory, a background worker and hooks in every backend.
@@ -27,6 +28,7 @@
 #include "utils/varlena.h"
 
 #include "pg_lifeguard.h"
+#include "enforce.h"
 #include "shmem.h"
 #include "slots.h"
 #include "worker.h"
@@ -219,5 +221,6 @@ _PG_init(void)
 
 	lifeguard_shmem_install_hooks();
 	lifeguard_slots_install_hooks();
+	lifeguard_enforce_install_hooks();
 	lifeguard_register_worker();
 }

@@ -46,6 +46,7 @@ typedef enum LifeguardSignalResult
 
 extern void lifeguard_require_monitor(const char *funcname);
 extern bool lifeguard_role_is_admin(Oid roleid);
+extern bool lifeguard_lock_role_catalogs(void);
 extern LifeguardSignalResult lifeguard_signal_backend(int pid, int sig,
 													  Oid expected_roleid,
 													  bool allow_superuser,

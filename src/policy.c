@@ -49,7 +49,7 @@
 PG_FUNCTION_INFO_V1(lifeguard_policies_changed);
 PG_FUNCTION_INFO_V1(lifeguard_policy_status);
 
-#define POLICY_STATUS_COLS	10
+#define POLICY_STATUS_COLS	(10 + LG_LIMIT_NKINDS + 1)
 
 /* Worker: value of policies_changed when the table was last read */
 static uint64 seen_changes = 0;
@@ -122,6 +122,36 @@ lifeguard_policy_matches(const LifeguardPolicy *p, Oid roleid, Oid dbid,
 	return true;
 }
 
+static const char *const limit_names[LG_LIMIT_NKINDS] = {
+	[LG_LIMIT_STATEMENT] = "statement_timeout",
+	[LG_LIMIT_LOCK_WAIT] = "lock_wait_timeout",
+	[LG_LIMIT_IDLE_IN_XACT] = "idle_in_transaction_timeout",
+	[LG_LIMIT_TRANSACTION] = "transaction_timeout",
+	[LG_LIMIT_BLOCKING] = "blocking_timeout",
+};
+
+/* The column of lifeguard.policies that sets this limit */
+const char *
+lifeguard_limit_name(LifeguardLimit limit)
+{
+	return limit_names[limit];
+}
+
+const char *
+lifeguard_action_name(LifeguardAction action)
+{
+	switch (action)
+	{
+		case LG_ACTION_LOG:
+			return "log";
+		case LG_ACTION_CANCEL:
+			return "cancel";
+		case LG_ACTION_TERMINATE:
+			return "terminate";
+	}
+	return "unknown";
+}
+
 /*
  * Milliseconds from a float8 column holding them, -1 for NULL.
  */
@@ -173,7 +203,13 @@ load_policies(LifeguardPolicy *dst)
 	if (SPI_execute("SELECT name, role_name::text, database_name::text, "
 					"application_name, max_connections, "
 					"floor(extract(epoch FROM idle_timeout) * 1000)::float8, "
-					"floor(extract(epoch FROM shed_idle_after) * 1000)::float8 "
+					"floor(extract(epoch FROM shed_idle_after) * 1000)::float8, "
+					"floor(extract(epoch FROM statement_timeout) * 1000)::float8, "
+					"floor(extract(epoch FROM lock_wait_timeout) * 1000)::float8, "
+					"floor(extract(epoch FROM idle_in_transaction_timeout) * 1000)::float8, "
+					"floor(extract(epoch FROM transaction_timeout) * 1000)::float8, "
+					"floor(extract(epoch FROM blocking_timeout) * 1000)::float8, "
+					"action "
 					"FROM lifeguard.policies WHERE enabled ORDER BY name",
 					true, LIFEGUARD_MAX_POLICIES) != SPI_OK_SELECT)
 		elog(ERROR, "could not read lifeguard.policies");
@@ -186,6 +222,8 @@ load_policies(LifeguardPolicy *dst)
 		bool		present;
 		bool		isnull;
 		Datum		d;
+		char	   *action;
+		int			k;
 
 		memset(p, 0, sizeof(LifeguardPolicy));
 		text_column(p->name, tup, desc, 1, &present);
@@ -196,6 +234,15 @@ load_policies(LifeguardPolicy *dst)
 		p->max_connections = isnull ? -1 : DatumGetInt32(d);
 		p->idle_timeout_ms = ms_column(tup, desc, 6);
 		p->shed_idle_after_ms = ms_column(tup, desc, 7);
+		for (k = 0; k < LG_LIMIT_NKINDS; k++)
+			p->limit_ms[k] = ms_column(tup, desc, 8 + k);
+		action = SPI_getvalue(tup, desc, 8 + LG_LIMIT_NKINDS);
+		if (action != NULL && strcmp(action, "log") == 0)
+			p->action = LG_ACTION_LOG;
+		else if (action != NULL && strcmp(action, "terminate") == 0)
+			p->action = LG_ACTION_TERMINATE;
+		else
+			p->action = LG_ACTION_CANCEL;	/* the column's default */
 		if (p->has_role)
 			p->roleid = get_role_oid(p->role_name, true);
 		if (p->has_database)
@@ -448,6 +495,7 @@ lifeguard_policy_status(PG_FUNCTION_ARGS)
 		LifeguardPolicy *p = &policies[i];
 		Datum		values[POLICY_STATUS_COLS];
 		bool		nulls[POLICY_STATUS_COLS];
+		int			k;
 
 		memset(nulls, 0, sizeof(nulls));
 		values[0] = CStringGetTextDatum(p->name);
@@ -475,6 +523,13 @@ lifeguard_policy_status(PG_FUNCTION_ARGS)
 		else
 			nulls[8] = true;
 		values[9] = Int64GetDatum((int64) generation);
+		for (k = 0; k < LG_LIMIT_NKINDS; k++)
+		{
+			nulls[10 + k] = (p->limit_ms[k] < 0);
+			if (!nulls[10 + k])
+				values[10 + k] = ms_interval(p->limit_ms[k]);
+		}
+		values[10 + LG_LIMIT_NKINDS] = CStringGetTextDatum(lifeguard_action_name(p->action));
 
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}

@@ -15,6 +15,25 @@
 #define LIFEGUARD_MAX_POLICIES	128
 #define LIFEGUARD_POLICY_WORDS	(LIFEGUARD_MAX_POLICIES / 64)
 
+/* What a policy does to a session past one of its time limits */
+typedef enum LifeguardAction
+{
+	LG_ACTION_LOG = 0,			/* record an event only */
+	LG_ACTION_CANCEL,			/* cancel the statement (escalating) */
+	LG_ACTION_TERMINATE			/* terminate the session */
+} LifeguardAction;
+
+/* The time limits a policy may set on sessions, enforced by the worker */
+typedef enum LifeguardLimit
+{
+	LG_LIMIT_STATEMENT = 0,
+	LG_LIMIT_LOCK_WAIT,
+	LG_LIMIT_IDLE_IN_XACT,
+	LG_LIMIT_TRANSACTION,
+	LG_LIMIT_BLOCKING,
+	LG_LIMIT_NKINDS				/* must be last */
+} LifeguardLimit;
+
 /*
  * One enabled row of lifeguard.policies, resolved for matching: role and
  * database names are turned into OIDs by the worker when it publishes, so
@@ -34,6 +53,8 @@ typedef struct LifeguardPolicy
 	int			max_connections;	/* -1 = no cap */
 	int64		idle_timeout_ms;	/* -1 = none */
 	int64		shed_idle_after_ms; /* -1 = none */
+	int64		limit_ms[LG_LIMIT_NKINDS];	/* -1 = none */
+	LifeguardAction action;
 } LifeguardPolicy;
 
 extern bool lifeguard_like_match(const char *str, const char *pattern);
@@ -42,5 +63,7 @@ extern bool lifeguard_policy_matches(const LifeguardPolicy *p, Oid roleid,
 extern void lifeguard_policies_refresh(bool extension_present, bool force);
 extern bool lifeguard_policies_stale(void);
 extern int	lifeguard_policies_copy(LifeguardPolicy *dst);
+extern const char *lifeguard_limit_name(LifeguardLimit limit);
+extern const char *lifeguard_action_name(LifeguardAction action);
 
 #endif							/* LIFEGUARD_POLICY_H */

@@ -31,9 +31,11 @@
 #include "access/htup_details.h"
 #include "catalog/pg_auth_members.h"
 #include "catalog/pg_authid.h"
+#include "catalog/pg_database.h"
 #include "miscadmin.h"
 #include "nodes/pg_list.h"
 #include "postmaster/postmaster.h"
+#include "storage/lmgr.h"
 #include "storage/proc.h"
 #include "storage/procarray.h"
 #include "utils/acl.h"
@@ -128,6 +130,22 @@ lifeguard_role_is_admin(Oid roleid)
 	list_free(seen);
 	list_free(admins);
 	return result;
+}
+
+/*
+ * The worker, before looking roles and databases up: take the locks the
+ * syscache would take on a miss (AccessShareLock on pg_authid,
+ * pg_auth_members and pg_database) without waiting.  Returns false when one
+ * is not granted at once (someone runs VACUUM FULL on it, say): the caller
+ * skips its lookups and tries again next tick.  Caller is in a transaction,
+ * which keeps the locks.
+ */
+bool
+lifeguard_lock_role_catalogs(void)
+{
+	return ConditionalLockRelationOid(AuthIdRelationId, AccessShareLock) &&
+		ConditionalLockRelationOid(AuthMemRelationId, AccessShareLock) &&
+		ConditionalLockRelationOid(DatabaseRelationId, AccessShareLock);
 }
 
 /*

@@ -299,6 +299,8 @@ lifeguard_collect_sessions(LifeguardSession **sessions,
 			s->roleid = st.roleid;
 			s->dbid = st.dbid;
 			s->state = state;
+			s->tracked = (st.state != STATE_DISABLED &&
+						  st.state != STATE_UNDEFINED);
 			s->wait_event_info = p->wait_event_info;
 			s->wait_start = state == LG_SESSION_WAITING ? p->wait_start : 0;
 			s->backend_start = st.backend_start;

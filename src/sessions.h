@@ -86,6 +86,7 @@ typedef struct LifeguardSession
 	Oid			roleid;
 	Oid			dbid;
 	LifeguardSessionState state;
+	bool		tracked;		/* reports its activity (track_activities) */
 	uint32		wait_event_info;
 	TimestampTz wait_start;		/* lock wait started (PGPROC), or 0 */
 	TimestampTz backend_start;

@@ -15,6 +15,8 @@
  *	- the published policies, with a live count of the sessions in each;
  *	- one LifeguardBackendEntry per client PGPROC (a separate struct, sized
  *	  by max_connections): what each session counted itself in at login;
+ *	- one LifeguardReason per client PGPROC (another separate struct): why
+ *	  the worker is about to cancel or terminate that backend;
  *	- the slot history ring: one sample a second for the last hour;
  *	- the event ring: the last lifeguard.event_ring_size events, each with a
  *	  sequence number, overwriting the oldest;
@@ -49,6 +51,13 @@
  * LifeguardShared->history_lock (LWLock) protects history_next and
  * history[].  The worker takes it LW_EXCLUSIVE to append one sample;
  * slot_history() takes it LW_SHARED to copy the ring.
+ *
+ * LifeguardReasons[i].mutex (one spinlock per entry) protects that entry.
+ * The worker fills the entry of the backend it is about to signal (before
+ * kill()); that backend's emit_log_hook, raising the cancel or terminate
+ * error, copies the entry and clears it.  Holders copy at most two short
+ * strings and a few fields.  A backend takes only its own entry's spinlock,
+ * the worker one entry's at a time, with nothing else held.
  *
  * policies_changed is an atomic counter, bumped without a lock by a
  * committing transaction that changed lifeguard.policies; the worker reads
@@ -94,6 +103,7 @@
 
 LifeguardShared *LifeguardState = NULL;
 LifeguardBackendEntry *LifeguardBackends = NULL;
+LifeguardReason *LifeguardReasons = NULL;
 
 /* Locks of the "pg_lifeguard" tranche, in this order */
 #define LIFEGUARD_LOCK_RING		0
@@ -128,6 +138,15 @@ lifeguard_backends_size(void)
 }
 
 /*
+ * Bytes for the signal reasons: one per client slot.
+ */
+static Size
+lifeguard_reasons_size(void)
+{
+	return mul_size(MaxConnections, sizeof(LifeguardReason));
+}
+
+/*
  * shmem_request_hook: ask the postmaster for our memory and our LWLock.
  */
 static void
@@ -136,8 +155,9 @@ lifeguard_shmem_request(void)
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
 
-	RequestAddinShmemSpace(add_size(lifeguard_shmem_size(),
-									lifeguard_backends_size()));
+	RequestAddinShmemSpace(add_size(add_size(lifeguard_shmem_size(),
+											 lifeguard_backends_size()),
+									lifeguard_reasons_size()));
 	RequestNamedLWLockTranche(LIFEGUARD_TRANCHE, LIFEGUARD_NUM_LOCKS);
 }
 
@@ -150,6 +170,7 @@ lifeguard_shmem_startup(void)
 {
 	bool		found;
 	bool		found_backends;
+	bool		found_reasons;
 	LWLockPadded *locks;
 	int			i;
 
@@ -164,10 +185,16 @@ lifeguard_shmem_startup(void)
 	LifeguardBackends = ShmemInitStruct("pg_lifeguard backends",
 										lifeguard_backends_size(),
 										&found_backends);
+	LifeguardReasons = ShmemInitStruct("pg_lifeguard reasons",
+									   lifeguard_reasons_size(),
+									   &found_reasons);
 	if (!found)
 	{
 		memset(LifeguardState, 0, lifeguard_shmem_size());
 		memset(LifeguardBackends, 0, lifeguard_backends_size());
+		memset(LifeguardReasons, 0, lifeguard_reasons_size());
+		for (i = 0; i < MaxConnections; i++)
+			SpinLockInit(&LifeguardReasons[i].mutex);
 		SpinLockInit(&LifeguardState->mutex);
 		LifeguardState->worker.phase = LG_WORKER_NOT_RUNNING;
 		locks = GetNamedLWLockTranche(LIFEGUARD_TRANCHE);

@@ -19,6 +19,7 @@
 #include "storage/spin.h"
 #include "utils/timestamp.h"
 
+#include "enforce.h"
 #include "events.h"
 #include "policy.h"
 #include "slots.h"
@@ -130,6 +131,9 @@ extern LifeguardShared *LifeguardState;
 
 /* MaxConnections entries, one per client PGPROC; see LifeguardBackendEntry */
 extern LifeguardBackendEntry *LifeguardBackends;
+
+/* MaxConnections entries, one per client PGPROC; see LifeguardReason */
+extern LifeguardReason *LifeguardReasons;
 
 extern void lifeguard_shmem_install_hooks(void);
 

@@ -1047,6 +1047,8 @@ shed_idle_sessions(LifeguardSession *sessions, int n,
 	qsort(cands, ncands, sizeof(ShedCandidate), shed_cmp);
 
 	StartTransactionCommand();
+	if (!lifeguard_lock_role_catalogs())
+		ncands = 0;				/* catalogs locked: next tick */
 	for (i = 0; i < ncands; i++)
 	{
 		ShedCandidate *cand = &cands[i];
@@ -1065,45 +1067,40 @@ shed_idle_sessions(LifeguardSession *sessions, int n,
 	CommitTransactionCommand();
 }
 
+/* Does any of these policies limit idle sessions? */
+bool
+lifeguard_policies_limit_idle(const LifeguardPolicy *policies, int npolicies)
+{
+	int			i;
+
+	for (i = 0; i < npolicies; i++)
+		if (policies[i].idle_timeout_ms >= 0 ||
+			policies[i].shed_idle_after_ms >= 0)
+			return true;
+	return false;
+}
+
 /*
- * The worker's slot work for one tick.  Runs outside any transaction; idle
- * shedding opens one only when it has candidates.
+ * The worker's slot work for one tick, on the counts and sessions the tick
+ * read (sessions is NULL when no policy needs them).  Runs outside any
+ * transaction; idle shedding opens one only when it has candidates.
  */
 void
-lifeguard_slots_tick(TimestampTz now)
+lifeguard_slots_tick(TimestampTz now, const LifeguardSlotCounts *c,
+					 LifeguardSession *sessions, int n,
+					 const LifeguardPolicy *policies, int npolicies)
 {
-	LifeguardSlotCounts c;
-	LifeguardSession *sessions = NULL;
-	LifeguardPolicy *policies = NULL;
-	int			npolicies = 0;
-	bool		idle_limits = false;
-	int			n;
-	int			i;
 	int			every;
 
-	/* only when some policy limits idle sessions are sessions described */
-	LWLockAcquire(LifeguardState->policy_lock, LW_SHARED);
-	for (i = 0; i < LifeguardState->npolicies && !idle_limits; i++)
-		idle_limits = (LifeguardState->policies[i].idle_timeout_ms >= 0 ||
-					   LifeguardState->policies[i].shed_idle_after_ms >= 0);
-	LWLockRelease(LifeguardState->policy_lock);
-
-	if (idle_limits)
-	{
-		policies = palloc(sizeof(LifeguardPolicy) * LIFEGUARD_MAX_POLICIES);
-		npolicies = lifeguard_policies_copy(policies);
-	}
-
-	n = lifeguard_collect_sessions(idle_limits ? &sessions : NULL, &c);
-	note_crossing(&c);
+	note_crossing(c);
 	flush_refusals(now);
 
 	every = LIFEGUARD_HISTORY_EVERY_MS - Min(lifeguard_naptime, LIFEGUARD_HISTORY_EVERY_MS) / 2;
 	if (TimestampDifferenceExceeds(last_sample_at, now, every))
-		take_sample(&c, now);
+		take_sample(c, now);
 
-	if (idle_limits)
-		shed_idle_sessions(sessions, n, &c, policies, npolicies, now);
+	if (sessions != NULL && lifeguard_policies_limit_idle(policies, npolicies))
+		shed_idle_sessions(sessions, n, c, policies, npolicies, now);
 }
 
 /* ----------------------------------------------------------------

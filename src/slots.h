@@ -12,6 +12,7 @@
 
 #include "utils/timestamp.h"
 
+#include "policy.h"
 #include "sessions.h"
 
 /* One sample of the slot history ring */
@@ -34,6 +35,12 @@ typedef struct LifeguardSlotSample
 #define LIFEGUARD_HISTORY_EVERY_MS	1000
 
 extern void lifeguard_slots_install_hooks(void);
-extern void lifeguard_slots_tick(TimestampTz now);
+extern bool lifeguard_policies_limit_idle(const LifeguardPolicy *policies,
+										  int npolicies);
+extern void lifeguard_slots_tick(TimestampTz now,
+								 const LifeguardSlotCounts *counts,
+								 LifeguardSession *sessions, int nsessions,
+								 const LifeguardPolicy *policies,
+								 int npolicies);
 
 #endif							/* LIFEGUARD_SLOTS_H */

@@ -54,6 +54,7 @@
 #include "utils/timestamp.h"
 
 #include "pg_lifeguard.h"
+#include "enforce.h"
 #include "events.h"
 #include "policy.h"
 #include "shmem.h"
@@ -256,8 +257,14 @@ check_catalogs(TimestampTz now, bool periodic)
 static void
 tick_body(void)
 {
+	static LifeguardPolicy *policies = NULL;
 	TimestampTz now = GetCurrentTimestamp();
 	bool		periodic;
+	int			npolicies;
+	bool		need_sessions;
+	LifeguardSlotCounts counts;
+	LifeguardSession *sessions = NULL;
+	int			n;
 
 	periodic = (extension_state != 1 ||
 				TimestampDifferenceExceeds(last_catalog_check, now,
@@ -272,7 +279,20 @@ tick_body(void)
 	else
 		set_phase(LG_WORKER_RUNNING);
 
-	lifeguard_slots_tick(now);
+	/*
+	 * Read the slots, and the sessions only when some policy needs them,
+	 * once for every duty.
+	 */
+	if (policies == NULL)
+		policies = MemoryContextAlloc(TopMemoryContext,
+									  sizeof(LifeguardPolicy) * LIFEGUARD_MAX_POLICIES);
+	npolicies = lifeguard_policies_copy(policies);
+	need_sessions = (lifeguard_policies_limit_idle(policies, npolicies) ||
+					 lifeguard_policies_limit_sessions(policies, npolicies));
+	n = lifeguard_collect_sessions(need_sessions ? &sessions : NULL, &counts);
+
+	lifeguard_slots_tick(now, &counts, sessions, n, policies, npolicies);
+	lifeguard_enforce_tick(now, &counts, sessions, n, policies, npolicies);
 
 	if (lifeguard_debug_tick_error)
 	{

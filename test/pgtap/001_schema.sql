@@ -2,7 +2,7 @@
 -- Run by scripts/test.sh with pg_prove against a throwaway cluster where
 -- pg_lifeguard is preloaded and created by the bootstrap superuser.
 BEGIN;
-SELECT plan(44);
+SELECT plan(52);
 
 -- The schema, owned by whoever created the extension
 SELECT has_schema('lifeguard', 'schema lifeguard exists');
@@ -70,8 +70,10 @@ SELECT has_pk('lifeguard', 'policies', 'policies has a primary key');
 SELECT col_is_pk('lifeguard', 'policies', 'name', 'policies are keyed by name');
 SELECT columns_are('lifeguard', 'policies',
     ARRAY['name', 'role_name', 'database_name', 'application_name',
-          'max_connections', 'idle_timeout', 'shed_idle_after', 'enabled',
-          'comment'],
+          'max_connections', 'idle_timeout', 'shed_idle_after',
+          'statement_timeout', 'lock_wait_timeout',
+          'idle_in_transaction_timeout', 'transaction_timeout',
+          'blocking_timeout', 'action', 'enabled', 'comment'],
     'policies has exactly the documented columns');
 SELECT col_type_is('lifeguard', 'policies', 'max_connections', 'integer',
     'max_connections is an integer');
@@ -79,6 +81,22 @@ SELECT col_type_is('lifeguard', 'policies', 'idle_timeout', 'interval',
     'idle_timeout is an interval');
 SELECT col_type_is('lifeguard', 'policies', 'shed_idle_after', 'interval',
     'shed_idle_after is an interval');
+SELECT col_type_is('lifeguard', 'policies', 'statement_timeout', 'interval',
+    'statement_timeout is an interval');
+SELECT col_type_is('lifeguard', 'policies', 'lock_wait_timeout', 'interval',
+    'lock_wait_timeout is an interval');
+SELECT col_type_is('lifeguard', 'policies', 'idle_in_transaction_timeout', 'interval',
+    'idle_in_transaction_timeout is an interval');
+SELECT col_type_is('lifeguard', 'policies', 'transaction_timeout', 'interval',
+    'transaction_timeout is an interval');
+SELECT col_type_is('lifeguard', 'policies', 'blocking_timeout', 'interval',
+    'blocking_timeout is an interval');
+SELECT col_not_null('lifeguard', 'policies', 'action',
+    'action is NOT NULL');
+SELECT col_default_is('lifeguard', 'policies', 'action', 'cancel'::text,
+    'the default action is cancel');
+SELECT throws_ok($$INSERT INTO lifeguard.policies (name, action) VALUES ('pgtap_bad', 'kill')$$,
+    '23514', NULL, 'an unknown action is refused with SQLSTATE 23514');
 SELECT col_not_null('lifeguard', 'policies', 'enabled',
     'enabled is NOT NULL');
 SELECT col_default_is('lifeguard', 'policies', 'enabled', 'true'::text,

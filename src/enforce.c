@@ -1,0 +1,739 @@
+/*-------------------------------------------------------------------------
+ *
+ * enforce.c
+ *		Time limits by policy: statement, lock wait, idle in transaction,
+ *		transaction and blocking.  Deciding, signalling, and telling the
+ *		signalled client why.
+ *
+ * The worker checks every client session against the limits of the
+ * policies it matches, every tick, whatever the session set for itself
+ * (SET statement_timeout = 0 changes nothing here).  What a limit is
+ * measured from:
+ *
+ *	statement_timeout            the start of the running statement
+ *	lock_wait_timeout            the start of the current heavyweight lock
+ *	                             wait (PGPROC.waitStart)
+ *	idle_in_transaction_timeout  the moment the session went idle in its
+ *	                             transaction
+ *	transaction_timeout          the start of the transaction (not while
+ *	                             idle outside one)
+ *	blocking_timeout             the start of the oldest wait of a session
+ *	                             this one blocks directly, for a root of the
+ *	                             lock graph (it blocks others and waits on
+ *	                             nothing)
+ *
+ * Where several matching policies set the same limit, the smallest wins,
+ * with its policy's action (on a tie, the stronger action).  A superuser's
+ * session is subject only to policies that name its role; members of
+ * lifeguard.admin_roles are never signalled.
+ *
+ * What is done, by the winning policy's action:
+ *
+ *	log        an event, once per offence;
+ *	cancel     SIGINT, as pg_cancel_backend().  A cancel is ignored by a
+ *	           session idle in its transaction (PostgreSQL drops a cancel
+ *	           that arrives while it waits for the client), so such a
+ *	           session is terminated instead, and idle_in_transaction_timeout
+ *	           always terminates.  When the same offence is still there one
+ *	           naptime (at least LIFEGUARD_ESCALATE_MIN_MS) after the cancel,
+ *	           for example a blocker whose cancelled statement left its
+ *	           transaction, and its locks, open, the session is terminated;
+ *	terminate  SIGTERM, as pg_terminate_backend().
+ *
+ * An "offence" is one limit broken by one session from one starting point
+ * (the statement, the wait, the transaction...); the worker remembers the
+ * offences it acted on while they last, so each is acted on once (plus one
+ * escalation), and the memory is dropped as soon as the offence is over.
+ * With lifeguard.dry_run (or lifeguard.enabled = off) every action is
+ * recorded as "would_cancel" / "would_terminate" and none is taken.
+ *
+ * Cost.  Without a policy that sets one of these limits, nothing here runs.
+ * With them, the tick compares the sessions it already read (sessions.c)
+ * with the policies: no lock, no catalog access.  The lock graph is built
+ * only when some session has waited on a heavyweight lock for at least the
+ * smallest blocking_timeout, since no session can have blocked another for
+ * longer than the oldest wait.  A transaction (for role names and the
+ * superuser and admin checks) is opened only when there is an offence to
+ * act on, and catalog locks are only taken conditionally.
+ *
+ * Telling the client.  Right before the signal, the worker leaves the
+ * reason in the target's LifeguardReason entry (enforce.h).  This module's
+ * emit_log_hook, running in every backend, rewrites the error that the
+ * signal raises ("canceling statement due to user request", "terminating
+ * connection due to administrator command") into one naming pg_lifeguard,
+ * the policy and the limit, before it is sent to the client and the server
+ * log.  emit_log_hook only runs for errors that go to the server log: with
+ * log_min_messages above ERROR (FATAL for a termination) the client gets
+ * PostgreSQL's usual message, and the event still says why.
+ *
+ * Copyright (c) 2026, pg_lifeguard developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <signal.h>
+
+#include "access/xact.h"
+#include "commands/dbcommands.h"
+#include "miscadmin.h"
+#include "storage/proc.h"
+#include "utils/elog.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "pg_lifeguard.h"
+#include "enforce.h"
+#include "events.h"
+#include "locks.h"
+#include "shmem.h"
+
+/* A cancelled offence is escalated after max(naptime, this) */
+#define LIFEGUARD_ESCALATE_MIN_MS	1000
+
+/* The messages the signals raise in the target backend (tcop/postgres.c) */
+#define LG_CANCEL_MESSAGE		"canceling statement due to user request"
+#define LG_TERMINATE_MESSAGE	"terminating connection due to administrator command"
+
+static emit_log_hook_type prev_emit_log_hook = NULL;
+
+/* One limit broken by one session, found in this tick */
+typedef struct Offence
+{
+	LifeguardSession *session;
+	LifeguardLimit limit;
+	int			policy;			/* index into the policies */
+	TimestampTz since;			/* what the limit is measured from */
+	int64		elapsed_ms;
+	int			blocked;		/* blocking: sessions waiting behind it */
+} Offence;
+
+/* An offence the worker acted on, remembered while it lasts */
+typedef struct Acted
+{
+	int			pid;
+	TimestampTz backend_start;
+	LifeguardLimit limit;
+	TimestampTz since;
+	LifeguardAction done;		/* what was sent (LOG: reported only) */
+	bool		dry_run;		/* only reported, as "would_..." */
+	bool		exempt;			/* a superuser's or admin's: left alone */
+	TimestampTz at;
+	bool		seen;			/* still an offence in this tick */
+} Acted;
+
+static Acted *acted = NULL;
+static int	nacted = 0;
+static int	maxacted = 0;
+
+/* ----------------------------------------------------------------
+ * In every backend: telling the client why
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * emit_log_hook: when this backend raises the error of a cancel or a
+ * termination the worker left a reason for, say so in the error.  Must not
+ * fail: copies a few bytes under this backend's own spinlock, then
+ * allocates in ErrorContext, which always has room for a few messages.
+ */
+static void
+lifeguard_emit_log(ErrorData *edata)
+{
+	LifeguardReason *r;
+	int			sig;
+	bool		found = false;
+	char		message[LIFEGUARD_REASON_LEN];
+	char		detail[LIFEGUARD_REASON_LEN];
+
+	if (LifeguardReasons != NULL && MyProc != NULL &&
+		MyProc->pgprocno < MaxConnections && edata->message_id != NULL)
+	{
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED &&
+			strcmp(edata->message_id, LG_CANCEL_MESSAGE) == 0)
+			sig = SIGINT;
+		else if (edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN &&
+				 strcmp(edata->message_id, LG_TERMINATE_MESSAGE) == 0)
+			sig = SIGTERM;
+		else
+			sig = 0;
+
+		if (sig != 0)
+		{
+			TimestampTz now = GetCurrentTimestamp();
+
+			r = &LifeguardReasons[MyProc->pgprocno];
+			SpinLockAcquire(&r->mutex);
+			if (r->pid == MyProcPid && r->sig == sig && now < r->expires)
+			{
+				memcpy(message, r->message, LIFEGUARD_REASON_LEN);
+				memcpy(detail, r->detail, LIFEGUARD_REASON_LEN);
+				found = true;
+			}
+			if (r->pid == MyProcPid)
+				r->pid = 0;		/* used, or too late: either way, gone */
+			SpinLockRelease(&r->mutex);
+		}
+
+		if (found)
+		{
+			MemoryContext oldcxt = MemoryContextSwitchTo(ErrorContext);
+
+			edata->message = psprintf("%s due to pg_lifeguard %s",
+									  sig == SIGINT ? "canceling statement" :
+									  "terminating connection",
+									  message);
+			edata->detail = pstrdup(detail);
+			edata->hint = pstrdup("The limit is set in lifeguard.policies; lifeguard.recent_events() shows what pg_lifeguard did.");
+			MemoryContextSwitchTo(oldcxt);
+		}
+	}
+
+	if (prev_emit_log_hook)
+		prev_emit_log_hook(edata);
+}
+
+void
+lifeguard_enforce_install_hooks(void)
+{
+	prev_emit_log_hook = emit_log_hook;
+	emit_log_hook = lifeguard_emit_log;
+}
+
+/* Worker: leave the reason for the backend about to get sig */
+static void
+set_reason(const LifeguardSession *s, int sig, TimestampTz now,
+		   const char *message, const char *detail)
+{
+	LifeguardReason *r = &LifeguardReasons[s->pgprocno];
+
+	SpinLockAcquire(&r->mutex);
+	r->pid = s->pid;
+	r->sig = sig;
+	r->expires = TimestampTzPlusMilliseconds(now, LIFEGUARD_REASON_TTL_MS);
+	strlcpy(r->message, message, LIFEGUARD_REASON_LEN);
+	strlcpy(r->detail, detail, LIFEGUARD_REASON_LEN);
+	SpinLockRelease(&r->mutex);
+}
+
+/* Worker: the signal was not sent after all */
+static void
+clear_reason(const LifeguardSession *s)
+{
+	LifeguardReason *r = &LifeguardReasons[s->pgprocno];
+
+	SpinLockAcquire(&r->mutex);
+	if (r->pid == s->pid)
+		r->pid = 0;
+	SpinLockRelease(&r->mutex);
+}
+
+/* ----------------------------------------------------------------
+ * In the worker: finding offences
+ * ----------------------------------------------------------------
+ */
+
+/* Does any of these policies set a limit this module enforces? */
+bool
+lifeguard_policies_limit_sessions(const LifeguardPolicy *policies,
+								  int npolicies)
+{
+	int			i;
+	int			k;
+
+	for (i = 0; i < npolicies; i++)
+		for (k = 0; k < LG_LIMIT_NKINDS; k++)
+			if (policies[i].limit_ms[k] >= 0)
+				return true;
+	return false;
+}
+
+/*
+ * The policy setting the strictest "limit" among those that match (the
+ * "matches" flags), only those naming the session's role when named_only;
+ * -1 when none sets it.
+ */
+static int
+strictest(const LifeguardPolicy *policies, int npolicies, const bool *matches,
+		  LifeguardLimit limit, bool named_only, Oid roleid)
+{
+	int			best = -1;
+	int			i;
+
+	for (i = 0; i < npolicies; i++)
+	{
+		const LifeguardPolicy *p = &policies[i];
+
+		if (!matches[i] || p->limit_ms[limit] < 0)
+			continue;
+		if (named_only && !(p->has_role && p->roleid == roleid))
+			continue;
+		if (best < 0 ||
+			p->limit_ms[limit] < policies[best].limit_ms[limit] ||
+			(p->limit_ms[limit] == policies[best].limit_ms[limit] &&
+			 p->action > policies[best].action))
+			best = i;
+	}
+	return best;
+}
+
+/* What limit "limit" is measured from for this session, or 0: not running */
+static TimestampTz
+limit_start(const LifeguardSession *s, LifeguardLimit limit)
+{
+	switch (limit)
+	{
+		case LG_LIMIT_STATEMENT:
+			if (s->state == LG_SESSION_ACTIVE || s->state == LG_SESSION_WAITING)
+				return s->activity_start;
+			return 0;
+		case LG_LIMIT_LOCK_WAIT:
+			return s->state == LG_SESSION_WAITING ? s->wait_start : 0;
+		case LG_LIMIT_IDLE_IN_XACT:
+			return s->state == LG_SESSION_IDLE_IN_XACT ? s->state_start : 0;
+		case LG_LIMIT_TRANSACTION:
+			return s->state != LG_SESSION_IDLE ? s->xact_start : 0;
+		case LG_LIMIT_BLOCKING:
+			return 0;			/* from the lock graph */
+		case LG_LIMIT_NKINDS:
+			break;
+	}
+	return 0;
+}
+
+/*
+ * The action the policy's action becomes for this offence: idle in
+ * transaction, a cancel would be ignored, so it terminates.
+ */
+static LifeguardAction
+base_action(const Offence *o, LifeguardAction action)
+{
+	if (action == LG_ACTION_CANCEL &&
+		(o->limit == LG_LIMIT_IDLE_IN_XACT ||
+		 o->session->state == LG_SESSION_IDLE_IN_XACT))
+		return LG_ACTION_TERMINATE;
+	return action;
+}
+
+/*
+ * Of two offences of one session, the one to act on: the stronger action,
+ * then the limit listed first.
+ */
+static bool
+offence_wins(const Offence *a, const Offence *b,
+			 const LifeguardPolicy *policies)
+{
+	LifeguardAction aa = base_action(a, policies[a->policy].action);
+	LifeguardAction ab = base_action(b, policies[b->policy].action);
+
+	if (aa != ab)
+		return aa > ab;
+	return a->limit < b->limit;
+}
+
+static Acted *
+find_acted(const LifeguardSession *s, LifeguardLimit limit, TimestampTz since)
+{
+	int			i;
+
+	for (i = 0; i < nacted; i++)
+		if (acted[i].pid == s->pid &&
+			acted[i].backend_start == s->backend_start &&
+			acted[i].limit == limit && acted[i].since == since)
+			return &acted[i];
+	return NULL;
+}
+
+static Acted *
+remember(const Offence *o, TimestampTz now)
+{
+	Acted	   *a;
+
+	if (nacted >= maxacted)
+	{
+		int			newmax = Max(64, maxacted * 2);
+
+		if (acted == NULL)
+			acted = MemoryContextAlloc(TopMemoryContext, sizeof(Acted) * newmax);
+		else
+			acted = repalloc(acted, sizeof(Acted) * newmax);
+		maxacted = newmax;
+	}
+	a = &acted[nacted++];
+	memset(a, 0, sizeof(Acted));
+	a->pid = o->session->pid;
+	a->backend_start = o->session->backend_start;
+	a->limit = o->limit;
+	a->since = o->since;
+	a->at = now;
+	a->seen = true;
+	return a;
+}
+
+/* "2 s", "1.5 s", "0.25 s" */
+static char *
+seconds_text(int64 ms)
+{
+	char	   *s;
+	int			len;
+
+	if (ms % 1000 == 0)
+		return psprintf("%lld s", (long long) (ms / 1000));
+	s = psprintf("%.3f", ms / 1000.0);
+	len = strlen(s);
+	while (len > 0 && s[len - 1] == '0')
+		s[--len] = '\0';
+	return psprintf("%s s", s);
+}
+
+/* What the session did, for the event: "statement running for 3.2 s" */
+static char *
+offence_text(const Offence *o)
+{
+	double		secs = o->elapsed_ms / 1000.0;
+
+	switch (o->limit)
+	{
+		case LG_LIMIT_STATEMENT:
+			return psprintf("statement running for %.1f s", secs);
+		case LG_LIMIT_LOCK_WAIT:
+			return psprintf("waiting for a lock for %.1f s", secs);
+		case LG_LIMIT_IDLE_IN_XACT:
+			return psprintf("idle in transaction for %.1f s", secs);
+		case LG_LIMIT_TRANSACTION:
+			return psprintf("in a transaction for %.1f s", secs);
+		case LG_LIMIT_BLOCKING:
+			return psprintf("blocking %d session%s for %.1f s",
+							o->blocked, o->blocked == 1 ? "" : "s", secs);
+		case LG_LIMIT_NKINDS:
+			break;
+	}
+	return psprintf("%.1f s", secs);
+}
+
+/* The same, as the DETAIL of the error the client receives */
+static char *
+offence_detail(const Offence *o)
+{
+	double		secs = o->elapsed_ms / 1000.0;
+
+	switch (o->limit)
+	{
+		case LG_LIMIT_STATEMENT:
+			return psprintf("The statement had run for %.1f s.", secs);
+		case LG_LIMIT_LOCK_WAIT:
+			return psprintf("The statement had waited %.1f s for a lock.", secs);
+		case LG_LIMIT_IDLE_IN_XACT:
+			return psprintf("The session had been idle in its transaction for %.1f s.", secs);
+		case LG_LIMIT_TRANSACTION:
+			return psprintf("The transaction had been open for %.1f s.", secs);
+		case LG_LIMIT_BLOCKING:
+			return psprintf("The session had kept %d other session%s waiting for its locks for %.1f s.",
+							o->blocked, o->blocked == 1 ? "" : "s", secs);
+		case LG_LIMIT_NKINDS:
+			break;
+	}
+	return psprintf("%.1f s.", secs);
+}
+
+/*
+ * Act on one offence, in a transaction.  Decides against what was already
+ * done about it, checks who the session belongs to, re-checks that it is
+ * still the same session in the same state, leaves the reason, signals,
+ * and records the event.
+ */
+static void
+act(Offence *o, const LifeguardPolicy *policies, int npolicies,
+	const bool *matches, TimestampTz now)
+{
+	LifeguardSession *s = o->session;
+	const LifeguardPolicy *p = &policies[o->policy];
+	bool		enforce = lifeguard_enabled && !lifeguard_dry_run;
+	int64		escalate_ms = Max(lifeguard_naptime, LIFEGUARD_ESCALATE_MIN_MS);
+	Acted	   *a = find_acted(s, o->limit, o->since);
+	LifeguardAction action;
+	bool		escalated = false;
+	bool		superuser;
+	const char *limit_name = lifeguard_limit_name(o->limit);
+	const char *action_text;
+	char	   *what;
+	char	   *why;
+	char	   *limit_text;
+	LifeguardEventSubject subject;
+
+	if (a != NULL)
+	{
+		a->seen = true;
+		if (a->exempt)
+			return;
+		if (a->dry_run && !enforce)
+			return;				/* reported once while dry run lasts */
+		if (!a->dry_run)
+		{
+			if (a->done != LG_ACTION_CANCEL)
+				return;			/* logged or terminated already */
+			if (!TimestampDifferenceExceeds(a->at, now, escalate_ms))
+				return;			/* give the cancel its time */
+			escalated = true;
+		}
+	}
+
+	superuser = superuser_arg(s->roleid);
+	if ((superuser &&
+		 strictest(policies, npolicies, matches, o->limit, true,
+				   s->roleid) < 0) ||
+		lifeguard_role_is_admin(s->roleid))
+	{
+		if (a == NULL)
+			a = remember(o, now);
+		a->exempt = true;
+		return;
+	}
+	if (superuser)
+	{
+		/* only the policies naming its role apply to a superuser */
+		o->policy = strictest(policies, npolicies, matches, o->limit, true,
+							  s->roleid);
+		p = &policies[o->policy];
+		if (o->elapsed_ms <= p->limit_ms[o->limit])
+			return;
+	}
+
+	action = escalated ? LG_ACTION_TERMINATE : base_action(o, p->action);
+	limit_text = seconds_text(p->limit_ms[o->limit]);
+	what = offence_text(o);
+	why = psprintf("%s, longer than %s %s", what, limit_name, limit_text);
+	if (escalated)
+		why = psprintf("%s; still so %s after a cancel", why,
+					   seconds_text((now - a->at) / 1000));
+	else if (action == LG_ACTION_TERMINATE && p->action == LG_ACTION_CANCEL &&
+			 o->limit != LG_LIMIT_IDLE_IN_XACT)
+		why = psprintf("%s; idle in its transaction, where a cancel is ignored", why);
+
+	if (action == LG_ACTION_LOG)
+		action_text = "log";
+	else if (!enforce)
+		action_text = action == LG_ACTION_CANCEL ? "would_cancel" : "would_terminate";
+	else
+	{
+		int			sig = action == LG_ACTION_CANCEL ? SIGINT : SIGTERM;
+		char	   *message = psprintf("policy \"%s\": %s of %s exceeded",
+									   p->name, limit_name, limit_text);
+		char	   *detail = offence_detail(o);
+
+		if (!lifeguard_session_unchanged(s))
+			return;				/* moved on since it was read: next tick */
+		set_reason(s, sig, now, message, detail);
+		if (lifeguard_signal_backend(s->pid, sig, s->roleid, superuser,
+									 InvalidOid) != LG_SIGNAL_SENT)
+		{
+			clear_reason(s);
+			return;
+		}
+		action_text = action == LG_ACTION_CANCEL ? "cancel" : "terminate";
+	}
+
+	if (a == NULL)
+		a = remember(o, now);
+	a->done = action;
+	a->dry_run = (action != LG_ACTION_LOG && !enforce);
+	a->at = now;
+
+	subject.pid = s->pid;
+	subject.role = GetUserNameFromId(s->roleid, true);
+	subject.database = OidIsValid(s->dbid) ? get_database_name(s->dbid) : NULL;
+	subject.application_name = s->appname;
+	lifeguard_event_record(LG_EVENT_STATEMENT_TIMEOUT + o->limit,
+						   action == LG_ACTION_TERMINATE ?
+						   LG_SEVERITY_CRITICAL : LG_SEVERITY_WARNING,
+						   &subject, p->name, action_text, "%s", why);
+}
+
+/*
+ * Keep o as its session's offence when it is the first or wins over the one
+ * kept (*slot: its index, -1 for none).  Returns the new count.
+ */
+static int
+add_offence(Offence *offences, int noffences, int *slot, const Offence *o,
+			const LifeguardPolicy *policies)
+{
+	if (*slot < 0)
+	{
+		*slot = noffences;
+		offences[noffences++] = *o;
+	}
+	else if (offence_wins(o, &offences[*slot], policies))
+		offences[*slot] = *o;
+	return noffences;
+}
+
+/*
+ * Blocking offences: the roots of the lock graph past their
+ * blocking_timeout.  Called only when some wait is old enough to matter.
+ */
+static int
+find_blockers(LifeguardSession *sessions, int n,
+			  const LifeguardPolicy *policies, int npolicies,
+			  bool *matches_all, Offence *offences, int noffences,
+			  int *session_offence, TimestampTz now)
+{
+	BlockNode  *nodes;
+	BlockEdge  *edges;
+	int			nedges;
+	int			nnodes = lifeguard_build_lock_graph(&nodes, &edges, &nedges);
+	int			i;
+	int			j;
+
+	for (i = 0; i < nnodes; i++)
+	{
+		BlockNode  *node = &nodes[i];
+		LifeguardSession *s = NULL;
+		bool	   *matches;
+		int			best;
+		int64		elapsed_ms;
+		Offence		o;
+
+		if (node->waiting || node->blocked_total == 0 || node->pid == 0 ||
+			node->blocking_since == 0)
+			continue;
+		for (j = 0; j < n && s == NULL; j++)
+			if (sessions[j].pid == node->pid)
+				s = &sessions[j];
+		if (s == NULL)
+			continue;			/* not a client backend, or gone */
+		matches = &matches_all[(s - sessions) * npolicies];
+		best = strictest(policies, npolicies, matches, LG_LIMIT_BLOCKING,
+						 false, s->roleid);
+		if (best < 0)
+			continue;
+		elapsed_ms = (now - node->blocking_since) / 1000;
+		if (elapsed_ms <= policies[best].limit_ms[LG_LIMIT_BLOCKING])
+			continue;
+
+		o.session = s;
+		o.limit = LG_LIMIT_BLOCKING;
+		o.policy = best;
+		o.since = node->blocking_since;
+		o.elapsed_ms = elapsed_ms;
+		o.blocked = node->blocked_total;
+		noffences = add_offence(offences, noffences,
+								&session_offence[s - sessions], &o, policies);
+	}
+	return noffences;
+}
+
+/*
+ * The worker's enforcement for one tick.  "sessions" are this tick's
+ * (lifeguard_collect_sessions); runs outside any transaction and opens one
+ * only when there is an offence to act on.
+ */
+void
+lifeguard_enforce_tick(TimestampTz now, const LifeguardSlotCounts *counts,
+					   LifeguardSession *sessions, int n,
+					   const LifeguardPolicy *policies, int npolicies)
+{
+	int64		min_ms[LG_LIMIT_NKINDS];
+	bool		any = false;
+	bool	   *matches;
+	Offence    *offences;
+	int		   *session_offence;
+	int			noffences = 0;
+	int			i;
+	int			k;
+
+	for (k = 0; k < LG_LIMIT_NKINDS; k++)
+	{
+		min_ms[k] = -1;
+		for (i = 0; i < npolicies; i++)
+			if (policies[i].limit_ms[k] >= 0 &&
+				(min_ms[k] < 0 || policies[i].limit_ms[k] < min_ms[k]))
+				min_ms[k] = policies[i].limit_ms[k];
+		any |= (min_ms[k] >= 0);
+	}
+	if (!any || sessions == NULL)
+	{
+		nacted = 0;
+		return;
+	}
+
+	/* which policies each session matches, and its offences */
+	matches = palloc(sizeof(bool) * Max(n * npolicies, 1));
+	offences = palloc(sizeof(Offence) * Max(n, 1));
+	session_offence = palloc(sizeof(int) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		LifeguardSession *s = &sessions[i];
+		bool	   *m = &matches[i * npolicies];
+		int			j;
+
+		session_offence[i] = -1;
+
+		for (j = 0; j < npolicies; j++)
+			m[j] = lifeguard_policy_matches(&policies[j], s->roleid, s->dbid,
+											s->appname);
+		if (!s->tracked)
+			continue;			/* track_activities is off for it */
+
+		for (k = 0; k < LG_LIMIT_NKINDS; k++)
+		{
+			TimestampTz since;
+			int			best;
+			Offence		o;
+
+			if (min_ms[k] < 0 || k == LG_LIMIT_BLOCKING)
+				continue;
+			since = limit_start(s, k);
+			if (since == 0 || (now - since) / 1000 <= min_ms[k])
+				continue;
+			best = strictest(policies, npolicies, m, k, false, s->roleid);
+			if (best < 0 || (now - since) / 1000 <= policies[best].limit_ms[k])
+				continue;
+
+			o.session = s;
+			o.limit = k;
+			o.policy = best;
+			o.since = since;
+			o.elapsed_ms = (now - since) / 1000;
+			o.blocked = 0;
+			noffences = add_offence(offences, noffences, &session_offence[i],
+									&o, policies);
+		}
+	}
+
+	if (min_ms[LG_LIMIT_BLOCKING] >= 0 && counts->oldest_lock_wait != 0 &&
+		(now - counts->oldest_lock_wait) / 1000 > min_ms[LG_LIMIT_BLOCKING])
+		noffences = find_blockers(sessions, n, policies, npolicies, matches,
+								  offences, noffences, session_offence, now);
+
+	for (i = 0; i < nacted; i++)
+		acted[i].seen = false;
+
+	if (noffences > 0)
+	{
+		StartTransactionCommand();
+		if (lifeguard_lock_role_catalogs())
+		{
+			for (i = 0; i < noffences; i++)
+			{
+				Offence    *o = &offences[i];
+
+				act(o, policies, npolicies,
+					&matches[(o->session - sessions) * npolicies], now);
+			}
+		}
+		else
+		{
+			/* try again next tick; forget nothing meanwhile */
+			for (i = 0; i < nacted; i++)
+				acted[i].seen = true;
+		}
+		CommitTransactionCommand();
+	}
+
+	/* forget the offences that are over */
+	k = 0;
+	for (i = 0; i < nacted; i++)
+		if (acted[i].seen)
+			acted[k++] = acted[i];
+	nacted = k;
+}
