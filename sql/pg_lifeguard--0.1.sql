@@ -26,13 +26,14 @@ CREATE FUNCTION lifeguard.worker_status(
     OUT restarts bigint,
     OUT settings jsonb,
     OUT login_hook_calls bigint,
-    OUT login_hook_avg_us double precision)
+    OUT login_hook_avg_us double precision,
+    OUT lock_graphs bigint)
 RETURNS record
 AS 'MODULE_PATHNAME', 'lifeguard_worker_status'
 LANGUAGE C VOLATILE;
 
 COMMENT ON FUNCTION lifeguard.worker_status() IS
-'pg_lifeguard background worker: pid, state, tick counters and timings, errors, restarts, the settings it has in force, and the login hook''s cost';
+'pg_lifeguard background worker: pid, state, tick counters and timings, errors, restarts, the settings it has in force, the login hook''s cost, and how often it built the lock graph';
 
 --
 -- lifeguard.recent_events(since): the shared-memory event ring, oldest first.

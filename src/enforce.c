@@ -580,9 +580,14 @@ find_blockers(LifeguardSession *sessions, int n,
 	BlockNode  *nodes;
 	BlockEdge  *edges;
 	int			nedges;
-	int			nnodes = lifeguard_build_lock_graph(&nodes, &edges, &nedges);
+	int			nnodes;
 	int			i;
 	int			j;
+
+	nnodes = lifeguard_build_lock_graph(&nodes, &edges, &nedges);
+	SpinLockAcquire(&LifeguardState->mutex);
+	LifeguardState->worker.lock_graphs++;
+	SpinLockRelease(&LifeguardState->mutex);
 
 	for (i = 0; i < nnodes; i++)
 	{

@@ -56,6 +56,7 @@ typedef struct LifeguardWorkerState
 	int64		max_tick_us;	/* longest tick since the worker started */
 	uint64		errors;			/* ERRORs caught in ticks, all workers */
 	uint64		starts;			/* worker processes started since boot */
+	uint64		lock_graphs;	/* lock graphs the worker built, all workers */
 	char		last_error[LIFEGUARD_ERROR_LEN];
 	char		database[NAMEDATALEN];
 	char		settings[LIFEGUARD_SETTINGS_LEN];	/* JSON, see worker.c */

@@ -75,7 +75,7 @@ PG_FUNCTION_INFO_V1(lifeguard_worker_status);
 /* The same error is recorded as an event at most once per this interval */
 #define LIFEGUARD_ERROR_EVENT_MS		60000
 
-#define WORKER_STATUS_COLS	14
+#define WORKER_STATUS_COLS	15
 
 /* Whether the extension exists in lifeguard.database; -1 before the first check */
 static int	extension_state = -1;
@@ -568,6 +568,7 @@ lifeguard_worker_status(PG_FUNCTION_ARGS)
 	values[12] = Int64GetDatum((int64) calls);
 	values[13] = Float8GetDatum(calls > 0 ? ns / 1000.0 / calls : 0.0);
 	nulls[13] = (calls == 0);
+	values[14] = Int64GetDatum((int64) w->lock_graphs);
 
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
