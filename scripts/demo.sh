@@ -97,8 +97,8 @@ EOF
 # ==========================================================================
 replay_outage() {
 	replay_slot_exhaustion
-	lg_say "more replays (lock queue jam, idle-in-transaction blocker, stalled"
-	lg_info "partition job) come with the features that handle them"
+	replay_stuck_maintenance
+	lg_say "a replay of a stalled partition job comes with the feature that handles it"
 }
 
 # demo_wait SECONDS SQL  - poll SQL (a boolean) until true, with a deadline.
@@ -117,7 +117,7 @@ demo_wait() {
 # superuser still gets in, and a policy sheds the leaked sessions.
 REPLAY_PIDS=()
 replay_slot_exhaustion() {
-	local free i err
+	local free i err pid
 	lg_say "outage replay 1: an old deployment leaks connections until every slot is taken"
 	demo_psql -q <<'SQL'
 CREATE ROLE app LOGIN;
@@ -128,10 +128,17 @@ SQL
 	free=$(demo_psql -tAc 'SELECT usable - (used - 1) FROM lifeguard.slots()')
 	lg_info "max_connections = 20, superuser_reserved_connections = 2, lifeguard.reserved_admin_slots = 3"
 	lg_info "opening $free idle sessions as role app, application_name old-deploy-v1"
-	for ((i = 0; i < free; i++)); do
+	# The last ones may race the demo's own short connections (which are
+	# still exiting) for the last slots and be refused by the admin reserve:
+	# top up until the slots are full.
+	for ((i = 0; i < free + 5; i++)); do
 		(sleep 300 | lg_as_test_user env PGAPPNAME=old-deploy-v1 \
-			psql -X -q -h "$DEMO_SOCK" -p "$DEMO_PORT" -U app postgres >/dev/null 2>&1) &
+			psql -X -q -h "$DEMO_SOCK" -p "$DEMO_PORT" -U app postgres >/dev/null 2>&1) 2>/dev/null &
 		REPLAY_PIDS+=($!)
+		if ((i >= free - 1)); then
+			sleep 1
+			[[ $(demo_psql -tAc 'SELECT used - 1 >= usable FROM lifeguard.slots()') == t ]] && break
+		fi
 	done
 	demo_wait 30 "SELECT used - 1 >= usable FROM lifeguard.slots()"
 	demo_wait 10 "SELECT count(*) > 0 FROM lifeguard.recent_events() WHERE kind = 'slot_critical'"
@@ -160,7 +167,62 @@ SQL
 	                     role, application_name AS app, policy, action, detail
 	              FROM lifeguard.recent_events() WHERE kind <> 'worker_started' ORDER BY seq"
 
+	# end the rest of the old deployment's sessions, and their clients
+	demo_psql -qtAc "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+	                 WHERE application_name = 'old-deploy-v1'" >/dev/null
+	for pid in "${REPLAY_PIDS[@]}"; do
+		pkill -P "$pid" 2>/dev/null || true
+	done
 	kill "${REPLAY_PIDS[@]}" 2>/dev/null || true
+	wait "${REPLAY_PIDS[@]}" 2>/dev/null || true
+	REPLAY_PIDS=()
+	demo_wait 10 "SELECT count(*) = 0 FROM pg_stat_activity WHERE application_name = 'old-deploy-v1'"
+}
+
+# Replay 2: a maintenance job takes ACCESS EXCLUSIVE on a hot table and
+# hangs; the application's queries queue behind it.  A blocking_timeout
+# policy on the job's role has the worker cancel it, and the job's client is
+# told why.
+replay_stuck_maintenance() {
+	local out=$DEMO_DIR/maintenance-job.out i
+	lg_say "outage replay 2: a maintenance job hangs holding a lock on a hot table"
+	demo_psql -q <<'SQL'
+CREATE ROLE maint LOGIN;
+CREATE TABLE hot (id int PRIMARY KEY, v int);
+INSERT INTO hot SELECT g, 0 FROM generate_series(1, 1000) g;
+GRANT SELECT ON hot TO app;
+GRANT ALL ON hot TO maint;
+CREATE FUNCTION maintenance_job() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+	LOCK TABLE hot IN ACCESS EXCLUSIVE MODE;
+	PERFORM pg_sleep(600);  -- stuck
+END $$;
+GRANT EXECUTE ON FUNCTION maintenance_job() TO maint;
+SQL
+	lg_say "the DBA's policy: maintenance may keep others waiting 3 s at most"
+	demo_psql -c "INSERT INTO lifeguard.policies (name, role_name, blocking_timeout)
+	              VALUES ('maintenance', 'maint', '3 s')"
+	(lg_as_test_user psql -X -h "$DEMO_SOCK" -p "$DEMO_PORT" -U maint postgres \
+		-c 'SELECT maintenance_job()' >"$out" 2>&1) &
+	REPLAY_PIDS+=($!)
+	demo_wait 10 "SELECT count(*) = 1 FROM pg_locks WHERE relation = 'hot'::regclass AND mode = 'AccessExclusiveLock' AND granted"
+	lg_info "the job holds ACCESS EXCLUSIVE on hot; 4 application queries arrive"
+	for ((i = 0; i < 4; i++)); do
+		(lg_as_test_user env PGAPPNAME=api psql -X -q -h "$DEMO_SOCK" -p "$DEMO_PORT" -U app postgres \
+			-c 'SELECT count(*) FROM hot' >/dev/null 2>&1) &
+		REPLAY_PIDS+=($!)
+	done
+	demo_wait 10 "SELECT count(*) = 4 FROM pg_stat_activity WHERE application_name = 'api' AND wait_event_type = 'Lock'"
+	lg_say "SELECT * FROM lifeguard.blockers();   (while it is stuck)"
+	demo_psql -c "SELECT pid, role, blocked_total AS behind, is_root, waiting, mode, relation, state
+	              FROM lifeguard.blockers()"
+	demo_wait 15 "SELECT count(*) > 0 FROM lifeguard.recent_events() WHERE kind = 'blocking_timeout'"
+	demo_wait 10 "SELECT count(*) = 0 FROM pg_stat_activity WHERE application_name = 'api'"
+	lg_say "the worker cancelled the job; the queries went through. What the job's client got:"
+	sed 's/^/    /' "$out"
+	lg_say "SELECT * FROM lifeguard.recent_events() WHERE kind = 'blocking_timeout';"
+	demo_psql -c "SELECT to_char(event_time, 'HH24:MI:SS.MS') AS at, kind, role, policy, action, detail
+	              FROM lifeguard.recent_events() WHERE kind = 'blocking_timeout'"
 	wait "${REPLAY_PIDS[@]}" 2>/dev/null || true
 	REPLAY_PIDS=()
 }
