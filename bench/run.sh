@@ -17,9 +17,9 @@
 # A2/A) and writes it to bench/out/SUITE-TIMESTAMP.md.  bench/RESULTS.md
 # holds the recorded figures.
 #
-# With the defaults the whole run takes about 11 minutes on 2 cores (login
-# and snapshot 430 s with the build, locks about 215 s more, as measured)
-# and is held under LIFEGUARD_BENCH_BUDGET seconds
+# With the defaults the whole run takes about 13 minutes on 2 cores (login
+# and snapshot 430 s with the build, locks about 215 s and tick about 120 s
+# more, as measured) and is held under LIFEGUARD_BENCH_BUDGET seconds
 # (default 870, i.e. 14.5 min): a round that would not fit is not started,
 # and the report says so.
 #
@@ -36,7 +36,8 @@
 #                                  raw results); it is always kept on failure
 #   suite settings: LIFEGUARD_BENCH_LOGIN_HOST, _LOGIN_SECONDS,
 #   _LOGIN_CLIENTS, _LOGIN_POLICIES, _LOGIN_NOPOLICY, _QUERY_SECONDS,
-#   _SNAPSHOT_CONNECTIONS (see the suite files in bench/suites/)
+#   _SNAPSHOT_CONNECTIONS, _TICK_SAMPLES, _TICK_IDLE, _TICK_QUERY_ROUNDS
+#   (see the suite files in bench/suites/)
 #
 # Adding a suite: a file bench/suites/NAME.sh that calls
 # `bench_register NAME SECONDS TEXT` and defines suite_NAME, using the

@@ -16,7 +16,8 @@
  *	idle_in_transaction_timeout  the moment the session went idle in its
  *	                             transaction
  *	transaction_timeout          the start of the transaction (not while
- *	                             idle outside one)
+ *	                             idle outside one, nor once it has aborted:
+ *	                             PostgreSQL clears its start time then)
  *	blocking_timeout             the start of the oldest wait of a session
  *	                             this one blocks directly, for a root of the
  *	                             lock graph (it blocks others and waits on
@@ -36,8 +37,12 @@
  *	           session is terminated instead, and idle_in_transaction_timeout
  *	           always terminates.  When the same offence is still there one
  *	           naptime (at least LIFEGUARD_ESCALATE_MIN_MS) after the cancel,
- *	           for example a blocker whose cancelled statement left its
- *	           transaction, and its locks, open, the session is terminated;
+ *	           the session is terminated.  A cancel usually ends the offence:
+ *	           the error aborts the transaction, which releases its locks.
+ *	           It does not when the cancelled statement ran in a
+ *	           subtransaction (a SAVEPOINT, psql's ON_ERROR_ROLLBACK, a
+ *	           PL/pgSQL EXCEPTION block): only the subtransaction is rolled
+ *	           back, and the locks taken before it stay held;
  *	terminate  SIGTERM, as pg_terminate_backend().
  *
  * An "offence" is one limit broken by one session from one starting point
