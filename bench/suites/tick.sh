@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 #
 # bench/suites/tick.sh - what one tick of the pg_lifeguard worker costs,
-# as the worker itself times it, at three loads.
+# as the worker itself times it, at four loads.
 #
 # One cluster, max_connections 400, lifeguard.naptime = 100 (ms),
 # pg_lifeguard preloaded and created in `postgres` (the worker's database).
@@ -23,6 +23,11 @@
 #               application_name ('pgbench%'), one matches none (role
 #               lg_other).  An idle_timeout makes the worker describe every
 #               session and match it against the policies on each tick.
+#   limits      the same, plus 2 policies setting statement_timeout,
+#               idle_in_transaction_timeout, transaction_timeout and
+#               blocking_timeout ('1 hour': nobody is acted on), one
+#               matching by role, one by application_name: the worker
+#               also checks every session against the time limits.
 #
 # Goal (issue 4/7): median tick under 100 us with 200 idle connections and
 # no waiters (the "idle" load).
@@ -183,7 +188,7 @@ suite_tick() {
 	fi
 	# The holders outlive the measurement with a margin; the cleanup kills
 	# them earlier, and stopping the server ends them in any case.
-	hold=$((3 * TICK_SAMPLES + 2 * qrounds * (QUERY_SECONDS + 2) + 300))
+	hold=$((4 * TICK_SAMPLES + 2 * qrounds * (QUERY_SECONDS + 2) + 300))
 	TICK_SKIPPED=()
 	TICK_CLIENTS=()
 
@@ -248,6 +253,25 @@ suite_tick() {
 		return 1
 	fi
 
+	# 4. Time limits on top: every session is checked against them each tick.
+	lg_say "tick: adding 2 policies with time limits (statement, idle in transaction, transaction, blocking: 1 hour)"
+	bench_sql tick postgres "INSERT INTO lifeguard.policies (name, role_name, application_name, statement_timeout,
+			idle_in_transaction_timeout, transaction_timeout, blocking_timeout)
+		VALUES ('tick_limits_role', 'lg_idle', NULL, '1 hour', '1 hour', '1 hour', '1 hour'),
+		       ('tick_limits_app', NULL, 'pgbench%', '1 hour', '1 hour', '1 hour', '1 hour')" >/dev/null || return 1
+	for ((i = 0; i < 50; i++)); do
+		published=$(bench_sql tick postgres "SELECT count(*) FROM lifeguard.policy_status()
+			WHERE statement_timeout = interval '1 hour'") || return 1
+		[[ $published == 2 ]] && break
+		sleep 0.2
+	done
+	if [[ $published != 2 ]]; then
+		lg_err "tick: the time-limit policies are not in force"
+		return 1
+	fi
+	sleep 2
+	tick_sample limits || return 1
+
 	bench_report_begin tick "tick: the worker's tick at 0 and $idle idle sessions" \
 		"cluster: max_connections $TICK_MAXCONN, shared_buffers 128MB, fsync off, analyzed and frozen before measuring, $LG_EXTENSION preloaded and created in \`postgres\`, \`lifeguard.naptime = $TICK_NAPTIME\`" \
 		"idle sessions: held by a background \`pgbench -c $idle\` (role lg_idle, application_name pgbench, script \`\\sleep\`); policies phase: 3 enabled policies with max_connections and idle_timeout '1 hour' only (role lg_idle, application_name 'pgbench%', role lg_other), checked in force with $idle sessions counted on the first two before sampling; nobody was shed" \
@@ -259,6 +283,7 @@ suite_tick() {
 	tick_row idle0 "no client session held" -
 	tick_row idle "$idle idle sessions, no policy, no waiter" 100
 	tick_row policies "$idle idle sessions + 3 policies (max_connections, idle_timeout)" -
+	tick_row limits "the same + 2 policies with 4 time limits each, matching every session" -
 
 	read -r n med p90 max < <(tick_stats "$BENCH_WORK/results/tick/idle")
 	read -r qlat qmin qmax _ < <(bench_stats "$BENCH_WORK/results/query/stat" 3)
