@@ -73,6 +73,7 @@ PG_FUNCTION_INFO_V1(lifeguard_slot_usage);
 PG_FUNCTION_INFO_V1(lifeguard_slot_history);
 PG_FUNCTION_INFO_V1(lifeguard_shed_idle);
 
+/* PostgreSQL 16's HaveNFreeProcs() also reports the count it found */
 #if PG_VERSION_NUM >= 160000
 static int	lg_nfree;
 
