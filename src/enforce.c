@@ -80,7 +80,6 @@
 #include <signal.h>
 
 #include "access/xact.h"
-#include "commands/dbcommands.h"
 #include "miscadmin.h"
 #include "storage/proc.h"
 #include "utils/elog.h"
@@ -544,10 +543,7 @@ act(Offence *o, const LifeguardPolicy *policies, int npolicies,
 	a->dry_run = (action != LG_ACTION_LOG && !enforce);
 	a->at = now;
 
-	subject.pid = s->pid;
-	subject.role = GetUserNameFromId(s->roleid, true);
-	subject.database = OidIsValid(s->dbid) ? get_database_name(s->dbid) : NULL;
-	subject.application_name = s->appname;
+	lifeguard_session_subject(s, &subject);
 	lifeguard_event_record(LG_EVENT_STATEMENT_TIMEOUT + o->limit,
 						   action == LG_ACTION_TERMINATE ?
 						   LG_SEVERITY_CRITICAL : LG_SEVERITY_WARNING,

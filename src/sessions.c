@@ -31,6 +31,7 @@
  */
 #include "postgres.h"
 
+#include "commands/dbcommands.h"
 #include "miscadmin.h"
 #include "storage/shmem.h"
 #include "utils/backend_status.h"
@@ -256,7 +257,7 @@ lifeguard_collect_sessions(LifeguardSession **sessions,
 	if (sessions != NULL)
 		out = palloc(sizeof(LifeguardSession) * Max(nprocs, 1));
 
-	for (i = 0; i < nslots && nout < nprocs; i++)
+	for (i = 0; i < nslots && known < nprocs; i++)
 	{
 		StatusCopy	st;
 		ProcInfo	key;
@@ -343,4 +344,19 @@ lifeguard_session_unchanged(const LifeguardSession *s)
 		st.xact_start == s->xact_start &&
 		st.activity_start == s->activity_start &&
 		session_state(st.state, proc->wait_event_info) == s->state;
+}
+
+/*
+ * The session as the subject of an event: its pid, role, database and
+ * application_name.  Looks the names up, so the caller is in a
+ * transaction.
+ */
+void
+lifeguard_session_subject(const LifeguardSession *s,
+						  LifeguardEventSubject *subject)
+{
+	subject->pid = s->pid;
+	subject->role = GetUserNameFromId(s->roleid, true);
+	subject->database = OidIsValid(s->dbid) ? get_database_name(s->dbid) : NULL;
+	subject->application_name = s->appname;
 }

@@ -16,6 +16,8 @@
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
+#include "events.h"
+
 /*
  * The pid of the process using this PGPROC, or 0 when it is on the free
  * list.  In use means: its latch has an owner.  InitProcess() takes the
@@ -100,6 +102,8 @@ typedef struct LifeguardSession
 extern int	lifeguard_collect_sessions(LifeguardSession **sessions,
 									   LifeguardSlotCounts *counts);
 extern bool lifeguard_session_unchanged(const LifeguardSession *s);
+extern void lifeguard_session_subject(const LifeguardSession *s,
+									  LifeguardEventSubject *subject);
 extern const char *lifeguard_slot_status_name(LifeguardSlotStatus status);
 extern const char *lifeguard_session_state_name(LifeguardSessionState state);
 

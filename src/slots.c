@@ -957,10 +957,7 @@ shed_one(ShedCandidate *cand, const LifeguardPolicy *p,
 								 InvalidOid) != LG_SIGNAL_SENT)
 		return false;
 
-	subject.pid = s->pid;
-	subject.role = GetUserNameFromId(s->roleid, true);
-	subject.database = OidIsValid(s->dbid) ? get_database_name(s->dbid) : NULL;
-	subject.application_name = s->appname;
+	lifeguard_session_subject(s, &subject);
 	lifeguard_event_record(LG_EVENT_IDLE_SHED, LG_SEVERITY_WARNING,
 						   &subject, p->name,
 						   enforce ? "terminate" : "would_terminate",
