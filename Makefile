@@ -19,7 +19,10 @@ OBJS = \
 	src/locks.o \
 	src/policy.o \
 	src/enforce.o \
-	src/privileges.o
+	src/privileges.o \
+	src/partitions.o \
+	src/jobs.o \
+	src/checks.o
 PGFILEDESC = "pg_lifeguard - keeps a PostgreSQL server reachable during outages"
 
 EXTENSION = pg_lifeguard

@@ -250,3 +250,292 @@ CREATE FUNCTION lifeguard.blockers(
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'lifeguard_blockers'
 LANGUAGE C VOLATILE;
+
+--
+-- Partitions: the health of every partitioned table in this database, read
+-- from the catalogs without opening any partitioned table (README.md,
+-- "Partitions and maintenance jobs").  Needs pg_monitor.
+--
+CREATE FUNCTION lifeguard.partitions(
+    OUT parent regclass,
+    OUT strategy text,
+    OUT partition_count integer,
+    OUT default_partition regclass,
+    OUT default_has_rows boolean,
+    OUT default_checked_by text,
+    OUT newest_upper_bound text,
+    OUT oldest_lower_bound text,
+    OUT covered_until timestamptz,
+    OUT horizon interval,
+    OUT premake_ok boolean,
+    OUT gaps integer,
+    OUT retention_overdue boolean,
+    OUT managed_by text,
+    OUT status text,
+    OUT problems text[])
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'lifeguard_partitions'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION lifeguard.partitions() IS
+'pg_lifeguard: one row per partitioned table, with default-partition rows, time coverage, gaps, retention and pg_partman settings, read without opening the tables';
+
+--
+-- Maintenance jobs.  lifeguard._jobs holds registrations and the state the
+-- extension keeps; users see and register jobs through the view
+-- lifeguard.jobs, whose status is computed when it is read.  INSERT, UPDATE
+-- and DELETE on the view work as on a table, for the columns granted.
+--
+CREATE TABLE lifeguard._jobs (
+    name             text PRIMARY KEY
+                     CONSTRAINT jobs_name_check
+                     CHECK (name ~ '^[A-Za-z0-9_.:-]+$' AND length(name) <= 63),
+    kind             text NOT NULL DEFAULT 'custom'
+                     CONSTRAINT jobs_kind_check
+                     CHECK (kind IN ('pg_partman', 'pg_cron', 'custom')),
+    expected_every   interval NOT NULL
+                     CONSTRAINT jobs_expected_every_check
+                     CHECK (expected_every >= interval '1 second'
+                            AND expected_every <= interval '366 days'),
+    escalate_after   interval NOT NULL DEFAULT interval '24 hours'
+                     CONSTRAINT jobs_escalate_after_check
+                     CHECK (escalate_after >= interval '1 second'
+                            AND escalate_after <= interval '3660 days'),
+    owner            regrole NOT NULL DEFAULT current_user::regrole,
+    comment          text,
+    registered_at    timestamptz NOT NULL DEFAULT now(),
+    last_started     timestamptz,
+    last_succeeded   timestamptz,
+    last_failed      timestamptz,
+    last_error       text,
+    consecutive_failures integer NOT NULL DEFAULT 0,
+    cron_last_runid  bigint NOT NULL DEFAULT 0
+);
+
+COMMENT ON TABLE lifeguard._jobs IS
+'pg_lifeguard: registered maintenance jobs and their state; read and register them through lifeguard.jobs';
+
+SELECT pg_catalog.pg_extension_config_dump('lifeguard._jobs', '');
+
+--
+-- A job's status at a given time; README.md, "Job status", is the
+-- specification.  No success for longer than twice expected_every is late
+-- (one missed run, plus one cadence of slack); any failure since the last
+-- success is failing; no success for longer than escalate_after (and at
+-- least twice expected_every) while late or failing is escalated.
+--
+CREATE FUNCTION lifeguard.job_status(
+    expected_every interval,
+    escalate_after interval,
+    registered_at timestamptz,
+    last_succeeded timestamptz,
+    consecutive_failures integer,
+    at timestamptz DEFAULT now())
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+    SELECT CASE
+        WHEN $6 - coalesce($4, $3) > greatest($2, 2 * $1) THEN 'escalated'
+        WHEN $5 > 0 THEN 'failing'
+        WHEN $6 - coalesce($4, $3) > 2 * $1 THEN 'late'
+        ELSE 'ok'
+    END
+$$;
+
+COMMENT ON FUNCTION lifeguard.job_status(interval, interval, timestamptz, timestamptz, integer, timestamptz) IS
+'pg_lifeguard: status of a job (ok, late, failing, escalated) from its cadence and history, at a given time';
+
+CREATE VIEW lifeguard.jobs AS
+SELECT j.name,
+       j.kind,
+       j.expected_every,
+       j.escalate_after,
+       j.owner,
+       j.comment,
+       j.registered_at,
+       j.last_started,
+       j.last_succeeded,
+       j.last_failed,
+       j.last_error,
+       j.consecutive_failures,
+       lifeguard.job_status(j.expected_every, j.escalate_after,
+                            j.registered_at, j.last_succeeded,
+                            j.consecutive_failures) AS status
+  FROM lifeguard._jobs j;
+
+COMMENT ON VIEW lifeguard.jobs IS
+'pg_lifeguard: registered maintenance jobs, their cadence, history and status; INSERT a row to register a job';
+
+-- Everyone with pg_monitor reads jobs; registering one takes a grant such
+-- as: GRANT INSERT (name, kind, expected_every, escalate_after, comment),
+--     UPDATE (kind, expected_every, escalate_after, comment), DELETE
+--     ON lifeguard.jobs TO deployer;
+-- The state columns are never granted: only the job API writes them.
+GRANT SELECT ON lifeguard.jobs TO pg_monitor;
+
+CREATE TABLE lifeguard.job_runs (
+    run_id       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    job_name     text NOT NULL
+                 REFERENCES lifeguard._jobs (name)
+                 ON UPDATE CASCADE ON DELETE CASCADE,
+    source       text NOT NULL
+                 CONSTRAINT job_runs_source_check
+                 CHECK (source IN ('heartbeat', 'run_maintenance', 'pg_cron')),
+    status       text NOT NULL
+                 CONSTRAINT job_runs_status_check
+                 CHECK (status IN ('running', 'succeeded', 'failed')),
+    started_at   timestamptz,
+    finished_at  timestamptz,
+    attempts     integer,
+    error        text,
+    run_by       name NOT NULL DEFAULT current_user,
+    cron_runid   bigint,
+    CONSTRAINT job_runs_cron_runid_key UNIQUE (job_name, cron_runid)
+);
+
+CREATE INDEX job_runs_job_name_idx ON lifeguard.job_runs (job_name, run_id);
+
+COMMENT ON TABLE lifeguard.job_runs IS
+'pg_lifeguard: one row per run of a registered job, from the heartbeat API, lifeguard.run_maintenance or pg_cron';
+
+GRANT SELECT ON lifeguard.job_runs TO pg_monitor;
+
+--
+-- The heartbeat API.  The caller must be a superuser or have the
+-- privileges of the job's owner; the functions write the job's state with
+-- the extension owner's rights, and nothing else.
+--
+CREATE FUNCTION lifeguard.job_start(job_name text)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'lifeguard_job_start'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION lifeguard.job_success(job_name text)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'lifeguard_job_success'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION lifeguard.job_failure(job_name text, error text)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'lifeguard_job_failure'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION lifeguard.job_start(text) IS
+'pg_lifeguard heartbeat: a run of the job has started; returns its run_id';
+COMMENT ON FUNCTION lifeguard.job_success(text) IS
+'pg_lifeguard heartbeat: the job''s current run succeeded; returns its run_id';
+COMMENT ON FUNCTION lifeguard.job_failure(text, text) IS
+'pg_lifeguard heartbeat: the job''s current run failed with this error; returns its run_id';
+
+--
+-- lifeguard.run_maintenance: run a maintenance command for a registered
+-- job under a bounded lock_timeout and statement_timeout, one transaction
+-- per attempt, retrying lock timeouts with backoff, and record the run.
+-- Must be CALLed outside a transaction block.
+--
+CREATE PROCEDURE lifeguard.run_maintenance(
+    job_name text,
+    command text,
+    lock_timeout interval DEFAULT '5s',
+    retries integer DEFAULT 3,
+    statement_timeout interval DEFAULT '30min')
+AS 'MODULE_PATHNAME', 'lifeguard_run_maintenance'
+LANGUAGE C;
+
+COMMENT ON PROCEDURE lifeguard.run_maintenance(text, text, interval, integer, interval) IS
+'pg_lifeguard: run a job''s maintenance command with bounded lock and statement timeouts, retrying lock timeouts with backoff, and record the run';
+
+--
+-- Runs of registered pg_cron jobs, read from cron.job_run_details by the
+-- worker (README.md, "pg_cron").  Internal: the worker calls it after
+-- taking every lock it needs without waiting; job rows that a user session
+-- has locked are skipped until the next check.  Returns the runs recorded.
+--
+CREATE FUNCTION lifeguard._cron_ingest()
+RETURNS integer
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    j       record;
+    r       record;
+    cursor_at bigint;
+    blocked boolean;
+    n       integer := 0;
+BEGIN
+    FOR j IN
+        SELECT name, cron_last_runid, expected_every
+          FROM lifeguard._jobs
+         WHERE kind = 'pg_cron'
+           FOR NO KEY UPDATE SKIP LOCKED
+    LOOP
+        cursor_at := j.cron_last_runid;
+        blocked := false;
+        FOR r IN
+            SELECT d.runid, d.status, d.return_message,
+                   d.start_time, d.end_time
+              FROM cron.job_run_details d
+              JOIN cron.job c ON c.jobid = d.jobid
+             WHERE c.jobname = j.name
+               AND d.runid > j.cron_last_runid
+             ORDER BY d.runid
+             LIMIT 1000
+        LOOP
+            IF r.status NOT IN ('succeeded', 'failed') THEN
+                -- still going: later checks come back for it
+                blocked := true;
+                IF r.start_time IS NOT NULL THEN
+                    UPDATE lifeguard._jobs
+                       SET last_started = greatest(last_started, r.start_time)
+                     WHERE name = j.name;
+                END IF;
+                IF r.start_time < now() - j.expected_every THEN
+                    UPDATE lifeguard._jobs
+                       SET last_error = format('pg_cron run %s has been %s since %s',
+                                               r.runid, r.status, r.start_time)
+                     WHERE name = j.name
+                       AND last_error IS DISTINCT FROM
+                           format('pg_cron run %s has been %s since %s',
+                                  r.runid, r.status, r.start_time);
+                END IF;
+                CONTINUE;
+            END IF;
+            INSERT INTO lifeguard.job_runs
+                   (job_name, source, status, started_at, finished_at,
+                    attempts, error, run_by, cron_runid)
+            VALUES (j.name, 'pg_cron', r.status, r.start_time, r.end_time,
+                    1, CASE WHEN r.status = 'failed' THEN r.return_message END,
+                    'pg_cron', r.runid)
+            ON CONFLICT (job_name, cron_runid) DO NOTHING;
+            IF FOUND THEN
+                n := n + 1;
+                IF r.status = 'succeeded' THEN
+                    UPDATE lifeguard._jobs
+                       SET last_started = greatest(last_started, r.start_time),
+                           last_succeeded = greatest(last_succeeded, r.end_time),
+                           consecutive_failures = 0,
+                           last_error = NULL
+                     WHERE name = j.name;
+                ELSE
+                    UPDATE lifeguard._jobs
+                       SET last_started = greatest(last_started, r.start_time),
+                           last_failed = greatest(last_failed, r.end_time),
+                           consecutive_failures = consecutive_failures + 1,
+                           last_error = r.return_message
+                     WHERE name = j.name;
+                END IF;
+            END IF;
+            IF NOT blocked THEN
+                cursor_at := r.runid;
+            END IF;
+        END LOOP;
+        IF cursor_at <> j.cron_last_runid THEN
+            UPDATE lifeguard._jobs SET cron_last_runid = cursor_at
+             WHERE name = j.name;
+        END IF;
+    END LOOP;
+    RETURN n;
+END
+$$;
+
+REVOKE ALL ON FUNCTION lifeguard._cron_ingest() FROM PUBLIC;

@@ -43,6 +43,14 @@ static const char *const event_kind_names[LG_EVENT_NKINDS] = {
 	[LG_EVENT_IDLE_IN_XACT_TIMEOUT] = "idle_in_transaction_timeout",
 	[LG_EVENT_TRANSACTION_TIMEOUT] = "transaction_timeout",
 	[LG_EVENT_BLOCKING_TIMEOUT] = "blocking_timeout",
+	[LG_EVENT_DEFAULT_PARTITION_ROWS] = "default_partition_rows",
+	[LG_EVENT_PARTITIONS_RUNNING_OUT] = "partitions_running_out",
+	[LG_EVENT_PARTITION_WARNING] = "partition_warning",
+	[LG_EVENT_PARTITION_OK] = "partition_ok",
+	[LG_EVENT_JOB_LATE] = "job_late",
+	[LG_EVENT_JOB_FAILING] = "job_failing",
+	[LG_EVENT_JOB_ESCALATED] = "job_escalated",
+	[LG_EVENT_JOB_RECOVERED] = "job_recovered",
 };
 
 static const char *const severity_names[] = {

@@ -46,8 +46,42 @@ int			lifeguard_reserved_admin_slots = 2;
 char	   *lifeguard_admin_roles = NULL;
 int			lifeguard_event_ring_size = 1024;
 bool		lifeguard_debug_tick_error = false;
+int			lifeguard_partition_horizon = 24 * 60;
+int			lifeguard_check_interval = 60;
+char	   *lifeguard_databases = NULL;
+int			lifeguard_alert_repeat = 3600;
 
 void		_PG_init(void);
+
+/*
+ * Check hook for lifeguard.databases: a comma-separated list of database
+ * names, at most LIFEGUARD_MAX_CHECK_DATABASES.
+ */
+static bool
+check_databases(char **newval, void **extra, GucSource source)
+{
+	char	   *rawstring;
+	List	   *elemlist;
+	bool		ok = true;
+
+	rawstring = pstrdup(*newval);
+	if (!SplitIdentifierString(rawstring, ',', &elemlist))
+	{
+		GUC_check_errdetail("List syntax is invalid.");
+		GUC_check_errhint("Use a comma-separated list of database names, for example 'postgres, app'.");
+		ok = false;
+	}
+	else if (list_length(elemlist) > LIFEGUARD_MAX_CHECK_DATABASES)
+	{
+		GUC_check_errdetail("At most %d databases may be listed, %d were given.",
+							LIFEGUARD_MAX_CHECK_DATABASES, list_length(elemlist));
+		ok = false;
+	}
+
+	pfree(rawstring);
+	list_free(elemlist);
+	return ok;
+}
 
 /*
  * Check hook for lifeguard.admin_roles: a comma-separated list of role
@@ -201,6 +235,58 @@ _PG_init(void)
 							65536,
 							PGC_POSTMASTER,
 							0,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomIntVariable("lifeguard.check_interval",
+							"Time between two partition and job checks of the pg_lifeguard worker.",
+							NULL,
+							&lifeguard_check_interval,
+							60,
+							1,
+							24 * 3600,
+							PGC_SIGHUP,
+							GUC_UNIT_S,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomStringVariable("lifeguard.databases",
+							   "Databases whose partitions and jobs the pg_lifeguard worker checks.",
+							   "A comma-separated list of database names; empty "
+							   "means lifeguard.database alone.",
+							   &lifeguard_databases,
+							   "",
+							   PGC_SIGHUP,
+							   GUC_LIST_INPUT,
+							   check_databases,
+							   NULL,
+							   NULL);
+
+	DefineCustomIntVariable("lifeguard.alert_repeat",
+							"Time after which an escalated job or a critical partitioned table is reported again.",
+							NULL,
+							&lifeguard_alert_repeat,
+							3600,
+							1,
+							7 * 24 * 3600,
+							PGC_SIGHUP,
+							GUC_UNIT_S,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomIntVariable("lifeguard.partition_horizon",
+							"How far beyond now() partitions must reach when pg_partman does not manage the table.",
+							"Tables managed by pg_partman use premake times "
+							"their partition interval instead.",
+							&lifeguard_partition_horizon,
+							24 * 60,
+							1,
+							366 * 24 * 60,
+							PGC_USERSET,
+							GUC_UNIT_MIN,
 							NULL,
 							NULL,
 							NULL);

@@ -21,6 +21,9 @@
 /* Most roles lifeguard.admin_roles may name */
 #define LIFEGUARD_MAX_ADMIN_ROLES	64
 
+/* Most databases lifeguard.databases may name */
+#define LIFEGUARD_MAX_CHECK_DATABASES	32
+
 /* Settings, defined and documented in pg_lifeguard.c */
 extern bool lifeguard_enabled;
 extern bool lifeguard_dry_run;
@@ -32,6 +35,10 @@ extern int	lifeguard_reserved_admin_slots;
 extern char *lifeguard_admin_roles;
 extern int	lifeguard_event_ring_size;
 extern bool lifeguard_debug_tick_error;
+extern int	lifeguard_partition_horizon;
+extern int	lifeguard_check_interval;
+extern char *lifeguard_databases;
+extern int	lifeguard_alert_repeat;
 
 /* privileges.c */
 typedef enum LifeguardSignalResult
@@ -47,6 +54,7 @@ typedef enum LifeguardSignalResult
 extern void lifeguard_require_monitor(const char *funcname);
 extern bool lifeguard_role_is_admin(Oid roleid);
 extern bool lifeguard_lock_role_catalogs(void);
+extern Oid	lifeguard_relation_owner(Oid relid);
 extern LifeguardSignalResult lifeguard_signal_backend(int pid, int sig,
 													  Oid expected_roleid,
 													  bool allow_superuser,

@@ -30,6 +30,7 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_auth_members.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_database.h"
 #include "miscadmin.h"
@@ -202,4 +203,20 @@ lifeguard_signal_backend(int pid, int sig, Oid expected_roleid,
 		return LG_SIGNAL_FAILED;
 	}
 	return LG_SIGNAL_SENT;
+}
+
+/*
+ * The owner of a relation, through the syscache; ERROR when it is gone.
+ */
+Oid
+lifeguard_relation_owner(Oid relid)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
 }

@@ -18,6 +18,7 @@
  *	- one LifeguardReason per client PGPROC (another separate struct): why
  *	  the worker is about to cancel or terminate that backend;
  *	- the slot history ring: one sample a second for the last hour;
+ *	- what the partition and job checks last reported, per table and job;
  *	- the event ring: the last lifeguard.event_ring_size events, each with a
  *	  sequence number, overwriting the oldest;
  *	- one counter per event kind.
@@ -51,6 +52,14 @@
  * LifeguardShared->history_lock (LWLock) protects history_next and
  * history[].  The worker takes it LW_EXCLUSIVE to append one sample;
  * slot_history() takes it LW_SHARED to copy the ring.
+ *
+ * LifeguardShared->alert_lock (LWLock) protects checks and alerts[].  Only
+ * the processes running partition and job checks (the worker, and the
+ * short-lived check workers it starts for other databases) take it,
+ * LW_EXCLUSIVE, to compare one table's or job's state with what was last
+ * reported and update the entry: a scan of LIFEGUARD_MAX_ALERTS entries,
+ * no palloc, no ereport; the event is recorded after it is released.  A
+ * user session never takes it.
  *
  * LifeguardReasons[i].mutex (one spinlock per entry) protects that entry.
  * The worker fills the entry of the backend it is about to signal (before
@@ -109,7 +118,8 @@ LifeguardReason *LifeguardReasons = NULL;
 #define LIFEGUARD_LOCK_RING		0
 #define LIFEGUARD_LOCK_POLICY	1
 #define LIFEGUARD_LOCK_HISTORY	2
-#define LIFEGUARD_NUM_LOCKS		3
+#define LIFEGUARD_LOCK_ALERTS	3
+#define LIFEGUARD_NUM_LOCKS		4
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
@@ -201,6 +211,7 @@ lifeguard_shmem_startup(void)
 		LifeguardState->lock = &locks[LIFEGUARD_LOCK_RING].lock;
 		LifeguardState->policy_lock = &locks[LIFEGUARD_LOCK_POLICY].lock;
 		LifeguardState->history_lock = &locks[LIFEGUARD_LOCK_HISTORY].lock;
+		LifeguardState->alert_lock = &locks[LIFEGUARD_LOCK_ALERTS].lock;
 		pg_atomic_init_u64(&LifeguardState->policies_changed, 0);
 		pg_atomic_init_u64(&LifeguardState->login_hook_calls, 0);
 		pg_atomic_init_u64(&LifeguardState->login_hook_ns, 0);

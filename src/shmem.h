@@ -77,6 +77,26 @@ typedef struct LifeguardBackendEntry
 	char		appname[NAMEDATALEN];	/* application_name at login */
 } LifeguardBackendEntry;
 
+/*
+ * What the partition and job checks last reported about one partitioned
+ * table (relid) or one job (job), in one database: an alert is reported
+ * when its level or problems change, and an alert that repeats is reported
+ * again every lifeguard.alert_repeat.  Only non-ok states are kept.
+ * Protected by alert_lock (checks.c).
+ */
+#define LIFEGUARD_MAX_ALERTS	512
+
+typedef struct LifeguardAlert
+{
+	Oid			dbid;			/* InvalidOid = entry unused */
+	Oid			relid;			/* partitioned table, or InvalidOid */
+	char		job[NAMEDATALEN];	/* job name, or "" */
+	int			level;			/* what was last reported; 0 = ok */
+	int			flags;			/* which problems were reported */
+	TimestampTz reported_at;
+	uint64		check;			/* last check that saw it */
+} LifeguardAlert;
+
 /* Kinds of login refusal, for rate-limiting their events */
 #define LG_REFUSAL_RESERVE	0
 #define LG_REFUSAL_CAP		1
@@ -110,6 +130,11 @@ typedef struct LifeguardShared
 	 */
 	pg_atomic_uint64 login_hook_calls;
 	pg_atomic_uint64 login_hook_ns;
+
+	/* Partition and job alerts, and the checks made; see LifeguardAlert */
+	LWLock	   *alert_lock;
+	uint64		checks;			/* checks started, all databases */
+	LifeguardAlert alerts[LIFEGUARD_MAX_ALERTS];
 
 	/* Slot history ring, protected by history_lock */
 	LWLock	   *history_lock;

@@ -54,6 +54,7 @@
 #include "utils/timestamp.h"
 
 #include "pg_lifeguard.h"
+#include "checks.h"
 #include "enforce.h"
 #include "events.h"
 #include "policy.h"
@@ -293,6 +294,9 @@ tick_body(void)
 
 	lifeguard_slots_tick(now, &counts, sessions, n, policies, npolicies);
 	lifeguard_enforce_tick(now, &counts, sessions, n, policies, npolicies);
+
+	/* partitions and jobs, every check_interval (they only observe) */
+	lifeguard_checks_tick(now);
 
 	if (lifeguard_debug_tick_error)
 	{

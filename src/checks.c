@@ -1,0 +1,603 @@
+/*-------------------------------------------------------------------------
+ *
+ * checks.c
+ *		Partition and job checks: every lifeguard.check_interval, in every
+ *		database of lifeguard.databases.
+ *
+ * The worker stays connected to lifeguard.database, so it checks that one
+ * itself, in its tick, and starts a short-lived "check worker" (a dynamic
+ * background worker, not a client slot) for every other database; one
+ * check worker per database at a time.  A check:
+ *
+ *	- reads every partitioned table's health (partitions.c) and reports a
+ *	  default partition taking rows, partitions running out, and the
+ *	  warnings (gaps, retention, pg_partman configuration);
+ *	- reads the runs of registered pg_cron jobs from cron.job_run_details
+ *	  when pg_cron lives in this database (lifeguard._cron_ingest());
+ *	- reads every job's status from lifeguard.jobs and reports late,
+ *	  failing, escalated and recovered jobs.
+ *
+ * What was last reported lives in shared memory (LifeguardAlert, shmem.h),
+ * so a state is reported when it changes, and an escalated job or a
+ * critical table again every lifeguard.alert_repeat, not at every check.
+ *
+ * Never waiting: every table and catalog a check reads or writes is locked
+ * with ConditionalLockRelationOid first, and the part is skipped until the
+ * next check when a lock is not granted at once; job rows a user session
+ * has locked are skipped (SKIP LOCKED).  lock_timeout is set as a safety
+ * net only.  Each part runs in its own subtransaction: an error is logged
+ * and recorded as a worker_error event, and the other parts still run.
+ *
+ * Copyright (c) 2026, pg_lifeguard developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_extension.h"
+#include "commands/dbcommands.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "storage/ipc.h"
+#include "storage/lmgr.h"
+#include "tcop/tcopprot.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+#include "utils/varlena.h"
+
+#include "pg_lifeguard.h"
+#include "checks.h"
+#include "events.h"
+#include "partitions.h"
+#include "shmem.h"
+
+/* Job levels, in order of gravity */
+#define JOB_OK			0
+#define JOB_LATE		1
+#define JOB_FAILING		2
+#define JOB_ESCALATED	3
+
+/* The safety net: no lock a check takes should ever need to wait */
+#define LG_CHECK_LOCK_TIMEOUT	"500ms"
+
+/* Check workers the worker has started, by database */
+typedef struct CheckWorker
+{
+	char		database[NAMEDATALEN];
+	BackgroundWorkerHandle *handle;
+} CheckWorker;
+
+static CheckWorker check_workers[LIFEGUARD_MAX_CHECK_DATABASES];
+static TimestampTz last_checks_at = 0;
+
+static const LifeguardEventSubject *
+check_subject(const char *dbname)
+{
+	static LifeguardEventSubject subject;
+
+	subject.pid = MyProcPid;
+	subject.database = dbname;
+	return &subject;
+}
+
+/*
+ * Compare a table's or job's state with what was last reported, and keep
+ * it.  Returns true when it must be reported now: its level or problems
+ * changed, or it repeats and alert_repeat has passed.  *prev_level gets
+ * the level last reported (0 when none).
+ */
+static bool
+alert_update(Oid relid, const char *job, int level, int flags, bool repeats,
+			 uint64 check, TimestampTz now, int *prev_level)
+{
+	LifeguardShared *s = LifeguardState;
+	LifeguardAlert *e = NULL;
+	LifeguardAlert *free_entry = NULL;
+	bool		report;
+	int			i;
+
+	LWLockAcquire(s->alert_lock, LW_EXCLUSIVE);
+	for (i = 0; i < LIFEGUARD_MAX_ALERTS; i++)
+	{
+		LifeguardAlert *a = &s->alerts[i];
+
+		if (a->dbid == InvalidOid)
+		{
+			if (free_entry == NULL)
+				free_entry = a;
+			continue;
+		}
+		if (a->dbid == MyDatabaseId && a->relid == relid &&
+			strcmp(a->job, job) == 0)
+		{
+			e = a;
+			break;
+		}
+	}
+
+	*prev_level = (e != NULL) ? e->level : 0;
+	if (e == NULL)
+		report = (level != 0);
+	else
+		report = (level != e->level || flags != e->flags ||
+				  (repeats && level != 0 &&
+				   TimestampDifferenceExceeds(e->reported_at, now,
+											  lifeguard_alert_repeat * 1000)));
+
+	if (level == 0)
+	{
+		if (e != NULL)
+			memset(e, 0, sizeof(LifeguardAlert));
+	}
+	else
+	{
+		if (e == NULL && free_entry != NULL)
+		{
+			e = free_entry;
+			e->dbid = MyDatabaseId;
+			e->relid = relid;
+			strlcpy(e->job, job, NAMEDATALEN);
+		}
+		/* with the table full, every check reports it: noisy, not silent */
+		if (e != NULL)
+		{
+			e->level = level;
+			e->flags = flags;
+			e->check = check;
+			if (report)
+				e->reported_at = now;
+		}
+	}
+	LWLockRelease(s->alert_lock);
+
+	return report;
+}
+
+/* Forget what this database's last check reported about things now gone */
+static void
+alert_sweep(uint64 check)
+{
+	LifeguardShared *s = LifeguardState;
+	int			i;
+
+	LWLockAcquire(s->alert_lock, LW_EXCLUSIVE);
+	for (i = 0; i < LIFEGUARD_MAX_ALERTS; i++)
+	{
+		LifeguardAlert *a = &s->alerts[i];
+
+		if (a->dbid == MyDatabaseId && a->check != check)
+			memset(a, 0, sizeof(LifeguardAlert));
+	}
+	LWLockRelease(s->alert_lock);
+}
+
+/* Lock a relation by name, without waiting; false when absent or busy */
+static bool
+try_lock(const char *nspname, const char *relname, LOCKMODE mode)
+{
+	Oid			nsp = get_namespace_oid(nspname, true);
+	Oid			relid;
+
+	if (!OidIsValid(nsp))
+		return false;
+	relid = get_relname_relid(relname, nsp);
+	return OidIsValid(relid) && ConditionalLockRelationOid(relid, mode);
+}
+
+static void
+check_partitions(const char *dbname, uint64 check, TimestampTz now)
+{
+	List	   *tables;
+	ListCell   *lc;
+
+	if (!lifeguard_partitions_scan(false, &tables))
+	{
+		elog(DEBUG1, "pg_lifeguard: partition catalogs busy, partitions not checked");
+		return;
+	}
+
+	foreach(lc, tables)
+	{
+		LifeguardPartitionHealth *h = lfirst(lc);
+		int			prev;
+		LifeguardEventKind kind;
+		LifeguardSeverity severity;
+		StringInfoData detail;
+		ListCell   *plc;
+
+		if (!alert_update(h->parent, "", (int) h->status, h->flags,
+						  h->status == LG_HEALTH_CRITICAL, check, now, &prev))
+			continue;
+
+		if (h->flags & LG_PART_DEFAULT_ROWS)
+			kind = LG_EVENT_DEFAULT_PARTITION_ROWS;
+		else if (h->flags & (LG_PART_UNCOVERED | LG_PART_NO_PARTITIONS |
+							 LG_PART_RUNNING_OUT))
+			kind = LG_EVENT_PARTITIONS_RUNNING_OUT;
+		else if (h->flags != 0)
+			kind = LG_EVENT_PARTITION_WARNING;
+		else
+			kind = LG_EVENT_PARTITION_OK;
+
+		severity = (h->status == LG_HEALTH_CRITICAL) ? LG_SEVERITY_CRITICAL :
+			(h->status == LG_HEALTH_WARNING) ? LG_SEVERITY_WARNING :
+			LG_SEVERITY_INFO;
+
+		initStringInfo(&detail);
+		appendStringInfo(&detail, "%s: ", lifeguard_relation_name(h->parent));
+		if (h->problems == NIL)
+			appendStringInfoString(&detail, "no problems any more");
+		foreach(plc, h->problems)
+			appendStringInfo(&detail, "%s%s",
+							 foreach_current_index(plc) > 0 ? "; " : "",
+							 (char *) lfirst(plc));
+		lifeguard_event_record(kind, severity, check_subject(dbname),
+							   NULL, NULL, "%s", detail.data);
+	}
+}
+
+static int
+job_level(const char *status)
+{
+	if (strcmp(status, "late") == 0)
+		return JOB_LATE;
+	if (strcmp(status, "failing") == 0)
+		return JOB_FAILING;
+	if (strcmp(status, "escalated") == 0)
+		return JOB_ESCALATED;
+	return JOB_OK;
+}
+
+/* Runs of registered pg_cron jobs, when pg_cron lives in this database */
+static void
+ingest_cron_runs(void)
+{
+	int			ret;
+
+	if (RecoveryInProgress())
+		return;
+	if (!try_lock("cron", "job_run_details", AccessShareLock) ||
+		!try_lock("cron", "job", AccessShareLock))
+		return;
+	if (!try_lock("lifeguard", "_jobs", RowExclusiveLock) ||
+		!try_lock("lifeguard", "job_runs", RowExclusiveLock))
+	{
+		elog(DEBUG1, "pg_lifeguard: job tables busy, pg_cron runs not read");
+		return;
+	}
+	ret = SPI_execute("SELECT lifeguard._cron_ingest()", false, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "lifeguard._cron_ingest() failed: %s",
+			 SPI_result_code_string(ret));
+}
+
+static void
+check_jobs(const char *dbname, uint64 check, TimestampTz now)
+{
+	uint64		i;
+	int			ret;
+
+	if (!try_lock("lifeguard", "jobs", AccessShareLock) ||
+		!try_lock("lifeguard", "_jobs", AccessShareLock))
+	{
+		elog(DEBUG1, "pg_lifeguard: lifeguard.jobs busy, jobs not checked");
+		return;
+	}
+
+	ret = SPI_execute("SELECT name, status, consecutive_failures,"
+					  " coalesce(last_error, '(none)'),"
+					  " coalesce(last_succeeded::pg_catalog.text, 'never'),"
+					  " expected_every, escalate_after"
+					  " FROM lifeguard.jobs", true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not read lifeguard.jobs: %s",
+			 SPI_result_code_string(ret));
+
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		char	   *name = SPI_getvalue(tup, desc, 1);
+		char	   *status = SPI_getvalue(tup, desc, 2);
+		char	   *failures = SPI_getvalue(tup, desc, 3);
+		char	   *error = SPI_getvalue(tup, desc, 4);
+		char	   *succeeded = SPI_getvalue(tup, desc, 5);
+		int			level = job_level(status);
+		int			prev;
+
+		if (!alert_update(InvalidOid, name, level, 0,
+						  level == JOB_ESCALATED, check, now, &prev))
+			continue;
+
+		switch (level)
+		{
+			case JOB_LATE:
+				lifeguard_event_record(LG_EVENT_JOB_LATE, LG_SEVERITY_WARNING,
+									   check_subject(dbname), NULL, NULL,
+									   "job \"%s\" is late: last success %s, expected every %s",
+									   name, succeeded,
+									   SPI_getvalue(tup, desc, 6));
+				break;
+			case JOB_FAILING:
+				lifeguard_event_record(LG_EVENT_JOB_FAILING, LG_SEVERITY_WARNING,
+									   check_subject(dbname), NULL, NULL,
+									   "job \"%s\" is failing: %s failure(s) in a row, last error: %s",
+									   name, failures, error);
+				break;
+			case JOB_ESCALATED:
+				lifeguard_event_record(LG_EVENT_JOB_ESCALATED, LG_SEVERITY_CRITICAL,
+									   check_subject(dbname), NULL, NULL,
+									   "job \"%s\" escalated: last success %s, escalate_after %s, %s failure(s) in a row, last error: %s",
+									   name, succeeded,
+									   SPI_getvalue(tup, desc, 7),
+									   failures, error);
+				break;
+			default:
+				lifeguard_event_record(LG_EVENT_JOB_RECOVERED, LG_SEVERITY_INFO,
+									   check_subject(dbname), NULL, NULL,
+									   "job \"%s\" is ok again: last success %s",
+									   name, succeeded);
+				break;
+		}
+	}
+}
+
+typedef enum CheckPart
+{
+	PART_PARTITIONS,
+	PART_CRON,
+	PART_JOBS
+} CheckPart;
+
+/*
+ * One part of a check, in a subtransaction: an error is logged and
+ * recorded, and the check goes on with the next part.
+ */
+static void
+run_part(CheckPart part, const char *dbname, uint64 check, TimestampTz now)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		switch (part)
+		{
+			case PART_PARTITIONS:
+				check_partitions(dbname, check, now);
+				break;
+			case PART_CRON:
+				ingest_cron_runs();
+				break;
+			case PART_JOBS:
+				check_jobs(dbname, check, now);
+				break;
+		}
+		SPI_finish();
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
+			PG_RE_THROW();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+
+		ereport(WARNING,
+				(errmsg("pg_lifeguard: %s check in database \"%s\" failed: %s",
+						part == PART_PARTITIONS ? "partition" :
+						part == PART_CRON ? "pg_cron" : "job",
+						dbname, edata->message)));
+		SpinLockAcquire(&LifeguardState->mutex);
+		LifeguardState->worker.errors++;
+		SpinLockRelease(&LifeguardState->mutex);
+		lifeguard_event_record(LG_EVENT_WORKER_ERROR, LG_SEVERITY_WARNING,
+							   check_subject(dbname), NULL, NULL,
+							   "%s check failed: %s",
+							   part == PART_PARTITIONS ? "partition" :
+							   part == PART_CRON ? "pg_cron" : "job",
+							   edata->message);
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+}
+
+/*
+ * Check the database this process is connected to, in one transaction.
+ */
+static void
+run_checks(const char *dbname)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	uint64		check;
+	bool		installed = false;
+	int			prev;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	(void) set_config_option("lock_timeout", LG_CHECK_LOCK_TIMEOUT,
+							 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL,
+							 true, 0, false);
+	PushActiveSnapshot(GetTransactionSnapshot());
+
+	LWLockAcquire(LifeguardState->alert_lock, LW_EXCLUSIVE);
+	check = ++LifeguardState->checks;
+	LWLockRelease(LifeguardState->alert_lock);
+
+	if (ConditionalLockRelationOid(ExtensionRelationId, AccessShareLock))
+		installed = OidIsValid(get_extension_oid(LIFEGUARD_EXTENSION, true));
+	else
+	{
+		/* pg_extension busy: keep what was known, try at the next check */
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+		return;
+	}
+
+	/* say once that a listed database lacks the extension */
+	if (alert_update(InvalidOid, "", installed ? 0 : 1, 0, false, check, now,
+					 &prev) && !installed)
+		ereport(LOG,
+				(errmsg("pg_lifeguard: extension \"%s\" is not installed in database \"%s\", its partitions and jobs are not checked",
+						LIFEGUARD_EXTENSION, dbname),
+				 errhint("Run CREATE EXTENSION %s in database \"%s\", or remove it from lifeguard.databases.",
+						 LIFEGUARD_EXTENSION, dbname)));
+
+	if (installed)
+	{
+		run_part(PART_PARTITIONS, dbname, check, now);
+		run_part(PART_CRON, dbname, check, now);
+		run_part(PART_JOBS, dbname, check, now);
+		alert_sweep(check);
+	}
+
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+}
+
+/* Start a check worker for dbname, unless the last one is still running */
+static void
+start_check_worker(const char *dbname)
+{
+	CheckWorker *slot = NULL;
+	BackgroundWorker worker;
+	MemoryContext oldcxt;
+	int			i;
+
+	for (i = 0; i < LIFEGUARD_MAX_CHECK_DATABASES; i++)
+	{
+		CheckWorker *cw = &check_workers[i];
+
+		if (cw->database[0] != '\0' && strcmp(cw->database, dbname) == 0)
+		{
+			slot = cw;
+			break;
+		}
+		if (slot == NULL && cw->database[0] == '\0')
+			slot = cw;
+	}
+	if (slot == NULL)
+		return;					/* cannot happen: the list is bounded */
+
+	if (slot->handle != NULL)
+	{
+		pid_t		pid;
+
+		if (GetBackgroundWorkerPid(slot->handle, &pid) != BGWH_STOPPED)
+		{
+			elog(DEBUG1, "pg_lifeguard: the check of database \"%s\" is still running",
+				 dbname);
+			return;
+		}
+		pfree(slot->handle);
+		slot->handle = NULL;
+	}
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS |
+		BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_ConsistentState;
+	worker.bgw_restart_time = BGW_NEVER_RESTART;
+	strlcpy(worker.bgw_library_name, "pg_lifeguard", BGW_MAXLEN);
+	strlcpy(worker.bgw_function_name, "lifeguard_check_main", BGW_MAXLEN);
+	snprintf(worker.bgw_name, BGW_MAXLEN, "pg_lifeguard check of %s", dbname);
+	strlcpy(worker.bgw_type, "pg_lifeguard check", BGW_MAXLEN);
+	strlcpy(worker.bgw_extra, dbname, BGW_EXTRALEN);
+	worker.bgw_notify_pid = MyProcPid;
+
+	oldcxt = MemoryContextSwitchTo(TopMemoryContext);
+	if (!RegisterDynamicBackgroundWorker(&worker, &slot->handle))
+	{
+		slot->handle = NULL;
+		ereport(WARNING,
+				(errmsg("pg_lifeguard: could not start a worker to check database \"%s\"",
+						dbname),
+				 errhint("Raise max_worker_processes: each database in lifeguard.databases other than lifeguard.database needs one while it is checked.")));
+	}
+	else
+		strlcpy(slot->database, dbname, NAMEDATALEN);
+	MemoryContextSwitchTo(oldcxt);
+}
+
+void
+lifeguard_checks_tick(TimestampTz now)
+{
+	char	   *rawstring;
+	List	   *names;
+	ListCell   *lc;
+	bool		own = false;
+
+	if (last_checks_at != 0 &&
+		!TimestampDifferenceExceeds(last_checks_at, now,
+									lifeguard_check_interval * 1000))
+		return;
+	last_checks_at = now;
+
+	rawstring = pstrdup(lifeguard_databases);
+	if (!SplitIdentifierString(rawstring, ',', &names))
+		names = NIL;			/* the check hook does not let this happen */
+	if (names == NIL)
+		own = true;
+	foreach(lc, names)
+	{
+		const char *dbname = lfirst(lc);
+
+		if (strcmp(dbname, lifeguard_database) == 0)
+			own = true;
+		else
+			start_check_worker(dbname);
+	}
+
+	if (own)
+		run_checks(lifeguard_database);
+}
+
+/*
+ * Entry point of a check worker: connect to the database named in
+ * bgw_extra, check it once, exit.  Never restarted; the worker starts a
+ * new one at the next check_interval.
+ */
+void
+lifeguard_check_main(Datum main_arg)
+{
+	char		dbname[NAMEDATALEN];
+
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+
+	if (LifeguardState == NULL)
+		ereport(FATAL,
+				(errmsg("pg_lifeguard: shared memory is not initialized")));
+
+	strlcpy(dbname, MyBgworkerEntry->bgw_extra, NAMEDATALEN);
+	BackgroundWorkerInitializeConnection(dbname, NULL, 0);
+	pgstat_report_appname("pg_lifeguard check");
+	SetConfigOption("synchronous_commit", "local", PGC_SUSET, PGC_S_OVERRIDE);
+
+	run_checks(dbname);
+	proc_exit(0);
+}
