@@ -30,6 +30,8 @@ LG_PACKAGES=(
 	postgresql-15-pgtap                     # the pgtap extension
 	libtap-parser-sourcehandler-pgtap-perl  # pg_prove
 	libipc-run-perl                         # needed by PostgreSQL::Test::Cluster (Perl TAP)
+	postgresql-15-partman                   # pg_partman 4.x: partition job tests and demo
+	postgresql-15-cron                      # pg_cron: job run tests
 	make
 	gcc
 )
