@@ -504,7 +504,8 @@ BEGIN
                    (job_name, source, status, started_at, finished_at,
                     attempts, error, run_by, cron_runid)
             VALUES (j.name, 'pg_cron', r.status, r.start_time, r.end_time,
-                    1, CASE WHEN r.status = 'failed' THEN r.return_message END,
+                    1, CASE WHEN r.status = 'failed'
+                            THEN btrim(r.return_message, E' \t\r\n') END,
                     'pg_cron', r.runid)
             ON CONFLICT (job_name, cron_runid) DO NOTHING;
             IF FOUND THEN
@@ -521,7 +522,7 @@ BEGIN
                        SET last_started = greatest(last_started, r.start_time),
                            last_failed = greatest(last_failed, r.end_time),
                            consecutive_failures = consecutive_failures + 1,
-                           last_error = r.return_message
+                           last_error = btrim(r.return_message, E' \t\r\n')
                      WHERE name = j.name;
                 END IF;
             END IF;

@@ -37,6 +37,7 @@
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_database.h"
 #include "catalog/pg_extension.h"
 #include "commands/dbcommands.h"
 #include "commands/extension.h"
@@ -76,6 +77,7 @@ typedef struct CheckWorker
 {
 	char		database[NAMEDATALEN];
 	BackgroundWorkerHandle *handle;
+	bool		missing;		/* said that the database does not exist */
 } CheckWorker;
 
 static CheckWorker check_workers[LIFEGUARD_MAX_CHECK_DATABASES];
@@ -430,7 +432,7 @@ run_part(CheckPart part, const char *dbname, uint64 check, TimestampTz now)
  * Check the database this process is connected to, in one transaction.
  */
 static void
-run_checks(const char *dbname)
+run_checks(const char *dbname, bool own)
 {
 	TimestampTz now = GetCurrentTimestamp();
 	uint64		check;
@@ -458,9 +460,12 @@ run_checks(const char *dbname)
 		return;
 	}
 
-	/* say once that a listed database lacks the extension */
+	/*
+	 * Say once that a listed database lacks the extension (the worker says
+	 * so itself for its own database).
+	 */
 	if (alert_update(InvalidOid, "", installed ? 0 : 1, 0, false, check, now,
-					 &prev) && !installed)
+					 &prev) && !installed && !own)
 		ereport(LOG,
 				(errmsg("pg_lifeguard: extension \"%s\" is not installed in database \"%s\", its partitions and jobs are not checked",
 						LIFEGUARD_EXTENSION, dbname),
@@ -477,6 +482,24 @@ run_checks(const char *dbname)
 
 	PopActiveSnapshot();
 	CommitTransactionCommand();
+}
+
+/*
+ * Does the database exist?  Asked in a short transaction of the worker's
+ * own; when pg_database is busy, the answer is yes (the check worker will
+ * find out).
+ */
+static bool
+database_exists(const char *dbname)
+{
+	bool		exists = true;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	if (ConditionalLockRelationOid(DatabaseRelationId, AccessShareLock))
+		exists = OidIsValid(get_database_oid(dbname, true));
+	CommitTransactionCommand();
+	return exists;
 }
 
 /* Start a check worker for dbname, unless the last one is still running */
@@ -502,6 +525,20 @@ start_check_worker(const char *dbname)
 	}
 	if (slot == NULL)
 		return;					/* cannot happen: the list is bounded */
+	strlcpy(slot->database, dbname, NAMEDATALEN);
+
+	/* a database that does not exist is said once, not tried every time */
+	if (!database_exists(dbname))
+	{
+		if (!slot->missing)
+			ereport(WARNING,
+					(errmsg("pg_lifeguard: database \"%s\" in lifeguard.databases does not exist",
+							dbname),
+					 errhint("Create it, or remove it from lifeguard.databases.")));
+		slot->missing = true;
+		return;
+	}
+	slot->missing = false;
 
 	if (slot->handle != NULL)
 	{
@@ -538,8 +575,6 @@ start_check_worker(const char *dbname)
 						dbname),
 				 errhint("Raise max_worker_processes: each database in lifeguard.databases other than lifeguard.database needs one while it is checked.")));
 	}
-	else
-		strlcpy(slot->database, dbname, NAMEDATALEN);
 	MemoryContextSwitchTo(oldcxt);
 }
 
@@ -573,7 +608,7 @@ lifeguard_checks_tick(TimestampTz now)
 	}
 
 	if (own)
-		run_checks(lifeguard_database);
+		run_checks(lifeguard_database, true);
 }
 
 /*
@@ -598,6 +633,6 @@ lifeguard_check_main(Datum main_arg)
 	pgstat_report_appname("pg_lifeguard check");
 	SetConfigOption("synchronous_commit", "local", PGC_SUSET, PGC_S_OVERRIDE);
 
-	run_checks(dbname);
+	run_checks(dbname, false);
 	proc_exit(0);
 }
