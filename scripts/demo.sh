@@ -98,7 +98,7 @@ EOF
 replay_outage() {
 	replay_slot_exhaustion
 	replay_stuck_maintenance
-	lg_say "a replay of a stalled partition job comes with the feature that handles it"
+	replay_partition_job
 }
 
 # demo_wait SECONDS SQL  - poll SQL (a boolean) until true, with a deadline.
@@ -227,6 +227,91 @@ SQL
 	REPLAY_PIDS=()
 }
 
+# Replay 3: the partition manager fails for weeks.  Nobody created today's
+# partitions, rows pile into the DEFAULT partition, and every maintenance run
+# fails on them.  lifeguard.partitions() says so, the job goes failing then
+# escalated (on a clock compressed for the demo), the DBA moves the rows
+# out, and run_maintenance, bounded by lock_timeout, gives up instead of
+# queueing the application behind a long report.
+replay_partition_job() {
+	local i err out=$DEMO_DIR/maintenance-run.out t0 ms
+	lg_say "outage replay 3: the partition job fails for weeks, rows pile into the DEFAULT partition"
+	demo_psql -q <<'SQL'
+CREATE SCHEMA partman;
+CREATE EXTENSION pg_partman SCHEMA partman;
+CREATE TABLE events (id bigint, at timestamptz NOT NULL, payload text) PARTITION BY RANGE (at);
+GRANT SELECT, INSERT ON events TO app;
+SELECT partman.create_parent('public.events', 'at', 'native', 'daily', p_premake := 3) \gset
+-- the job, on a clock compressed for the demo: expected every 2 s, escalated after 8 s
+INSERT INTO lifeguard.jobs (name, kind, expected_every, escalate_after)
+VALUES ('partman', 'pg_partman', '2 s', '8 s');
+SQL
+	lg_say "pg_partman manages public.events, daily, premake 3. SELECT ... FROM lifeguard.partitions();"
+	demo_psql -c "SELECT parent, partition_count, covered_until, horizon, premake_ok, managed_by, status
+	              FROM lifeguard.partitions()"
+	lg_info "weeks without maintenance: today's and later partitions were never made, today's rows land in the DEFAULT partition"
+	demo_psql -q <<'SQL'
+DO $$
+DECLARE r record;
+BEGIN
+	FOR r IN SELECT i.inhrelid::regclass AS p FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+	          WHERE i.inhparent = 'events'::regclass AND c.relname <> 'events_default'
+	            AND c.relname >= 'events_p' || to_char(now(), 'YYYY_MM_DD')
+	LOOP
+		EXECUTE 'DROP TABLE ' || r.p;
+	END LOOP;
+END $$;
+INSERT INTO events SELECT g, now() - g * interval '1 s', 'order placed' FROM generate_series(1, 500) g;
+SQL
+	lg_say "SELECT ... FROM lifeguard.partitions();"
+	demo_psql -c "SELECT parent, default_has_rows, default_checked_by, covered_until, status, problems
+	              FROM lifeguard.partitions()"
+	lg_say "the scheduler calls, every 2 s: CALL lifeguard.run_maintenance('partman', 'SELECT partman.run_maintenance()')"
+	for ((i = 0; i < 20; i++)); do
+		err=$(demo_psql -c "CALL lifeguard.run_maintenance('partman', 'SELECT partman.run_maintenance()')" 2>&1 | head -1 || true)
+		((i == 0)) && printf '    %s\n' "$err"
+		[[ $(demo_psql -tAc "SELECT count(*) > 0 FROM lifeguard.recent_events() WHERE kind = 'job_escalated'") == t ]] && break
+		sleep 2
+	done
+	lg_say "SELECT name, status, consecutive_failures, last_succeeded FROM lifeguard.jobs;"
+	demo_psql -c "SELECT name, kind, status, consecutive_failures, last_succeeded, left(last_error, 60) AS last_error
+	              FROM lifeguard.jobs"
+	lg_say "what the worker reported (lifeguard.check_interval = 1 s here):"
+	demo_psql -c "SELECT to_char(event_time, 'HH24:MI:SS') AS at, kind, severity, left(detail, 90) AS detail
+	              FROM lifeguard.recent_events()
+	              WHERE kind LIKE 'job%' OR kind LIKE '%partition%' ORDER BY seq"
+
+	lg_say "the DBA moves the rows out of the DEFAULT partition: CALL partman.partition_data_proc('public.events');"
+	demo_psql -q -c "CALL partman.partition_data_proc('public.events')" 2>/dev/null
+	demo_psql -q -c "VACUUM ANALYZE events"
+
+	lg_say "a long report holds a lock on events while maintenance needs one more partition (premake 3 -> 4):"
+	demo_psql -q -c "UPDATE partman.part_config SET premake = 4 WHERE parent_table = 'public.events'"
+	(lg_as_test_user psql -X -q -h "$DEMO_SOCK" -p "$DEMO_PORT" -U app postgres \
+		-c "BEGIN; SELECT count(*) FROM events; SELECT pg_sleep(6); COMMIT;" >/dev/null 2>&1) &
+	REPLAY_PIDS+=($!)
+	demo_wait 10 "SELECT count(*) = 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(6)%' AND state = 'active' AND pid <> pg_backend_pid()"
+	demo_psql -c "CALL lifeguard.run_maintenance('partman', 'SELECT partman.run_maintenance()',
+	                                             lock_timeout => '300ms', retries => 2)" >"$out" 2>&1 || true
+	sed 's/^/    /' "$out" | grep -v '^    CONTEXT\|^    PL/pgSQL\|^    SQL statement\|^    DETAIL: *$\|^    HINT: *$' | head -8
+	t0=$(date +%s%N)
+	demo_psql -q -c "SELECT count(*) FROM events" >/dev/null
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	lg_info "meanwhile the application's SELECT on events took ${ms} ms: nothing queued behind the maintenance"
+	wait "${REPLAY_PIDS[@]}" 2>/dev/null || true
+	REPLAY_PIDS=()
+	lg_say "the report is over; the next run succeeds:"
+	demo_psql -c "CALL lifeguard.run_maintenance('partman', 'SELECT partman.run_maintenance()')"
+	demo_wait 10 "SELECT count(*) > 0 FROM lifeguard.recent_events() WHERE kind = 'job_recovered'"
+	demo_wait 10 "SELECT count(*) > 0 FROM lifeguard.recent_events() WHERE kind = 'partition_ok'"
+	demo_psql -c "SELECT parent, partition_count, default_has_rows, covered_until, horizon, premake_ok, status
+	              FROM lifeguard.partitions()"
+	demo_psql -c "SELECT run_id, source, status, attempts, left(error, 60) AS error FROM lifeguard.job_runs
+	              ORDER BY run_id DESC LIMIT 3"
+	demo_psql -c "SELECT to_char(event_time, 'HH24:MI:SS') AS at, kind, severity, left(detail, 90) AS detail
+	              FROM lifeguard.recent_events() WHERE kind IN ('job_recovered', 'partition_ok') ORDER BY seq"
+}
+
 # wait_for_ticks  - poll until the worker reports ticks, with a deadline.
 # The worker may tick before it notices CREATE EXTENSION (its state then
 # reads "waiting for extension"), so while a `state` column says "waiting",
@@ -291,6 +376,7 @@ demo_start() {
 	lg_cluster_conf "$DEMO_DATA" \
 		"shared_preload_libraries = '$LG_EXTENSION'" \
 		"lifeguard.naptime = 500" \
+		"lifeguard.check_interval = 1" \
 		"lifeguard.database = 'postgres'" \
 		"max_connections = 20" \
 		"superuser_reserved_connections = 2" \

@@ -18,7 +18,9 @@
  * is retried with backoff after the attempt's transaction has ended and
  * released every lock.  For a pg_partman job, pg_partman's own advisory
  * lock is tried first: pg_partman skips a run that finds it taken with
- * only a NOTICE, which would otherwise be recorded as a success.
+ * only a NOTICE, which would otherwise be recorded as a success.  And
+ * pg_partman re-raises every error as P0001: a lock timeout inside it is
+ * recognised by its message.
  *
  * Copyright (c) 2026, pg_lifeguard developers
  *
@@ -414,6 +416,24 @@ restore_statement_timeout(bool outer_active, TimestampTz outer_fin)
 }
 
 /*
+ * A lock timeout that the command caught and raised again as another
+ * error: pg_partman's run_maintenance() turns every error into
+ * RAISE EXCEPTION '% CONTEXT: ...' (SQLSTATE P0001), keeping the message
+ * first.  Compared with the server's own message, as translated for this
+ * session, so it holds whatever lc_messages says.
+ */
+static bool
+is_rewrapped_lock_timeout(ErrorData *edata)
+{
+	const char *lock_timeout_msg = _("canceling statement due to lock timeout");
+
+	return (edata->sqlerrcode == ERRCODE_RAISE_EXCEPTION &&
+			edata->message != NULL &&
+			strncmp(edata->message, lock_timeout_msg,
+					strlen(lock_timeout_msg)) == 0);
+}
+
+/*
  * One attempt, in a subtransaction of the current transaction.  On any
  * error, *edata gets a copy of it.
  */
@@ -487,7 +507,8 @@ run_attempt(const char *command, bool partman, int lock_ms, int statement_ms,
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
 
-		if ((*edata)->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE)
+		if ((*edata)->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE ||
+			is_rewrapped_lock_timeout(*edata))
 			outcome = ATTEMPT_RETRY;
 		else if ((*edata)->sqlerrcode == ERRCODE_QUERY_CANCELED && past_deadline)
 			outcome = ATTEMPT_FAILED;
@@ -612,8 +633,11 @@ lifeguard_run_maintenance(PG_FUNCTION_ARGS)
 
 		record_finish(name, run_id, false, edata->message, attempt);
 		SPI_commit();
-		SPI_finish();
 
+		/*
+		 * No SPI_finish() here: it would free edata, which lives in SPI's
+		 * procedure context.  The ERROR's abort closes the connection.
+		 */
 		if (outcome == ATTEMPT_RETHROW)
 			ReThrowError(edata);
 		ereport(ERROR,
