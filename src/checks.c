@@ -166,6 +166,27 @@ alert_update(Oid relid, const char *job, int level, int flags, bool repeats,
 	return report;
 }
 
+/* Keep what was last reported about a table, as seen by this check */
+static void
+alert_touch(Oid relid, uint64 check)
+{
+	LifeguardShared *s = LifeguardState;
+	int			i;
+
+	LWLockAcquire(s->alert_lock, LW_EXCLUSIVE);
+	for (i = 0; i < LIFEGUARD_MAX_ALERTS; i++)
+	{
+		LifeguardAlert *a = &s->alerts[i];
+
+		if (a->dbid == MyDatabaseId && a->relid == relid && a->job[0] == '\0')
+		{
+			a->check = check;
+			break;
+		}
+	}
+	LWLockRelease(s->alert_lock);
+}
+
 /* Forget what this database's last check reported about things now gone */
 static void
 alert_sweep(uint64 check)
@@ -217,6 +238,17 @@ check_partitions(const char *dbname, uint64 check, TimestampTz now)
 		LifeguardSeverity severity;
 		StringInfoData detail;
 		ListCell   *plc;
+
+		/*
+		 * A default partition that could not be probed (its lock was not
+		 * granted) and whose statistics say nothing: keep what was last
+		 * reported rather than flap to ok and back.
+		 */
+		if (h->default_inconclusive && !(h->flags & LG_PART_DEFAULT_ROWS))
+		{
+			alert_touch(h->parent, check);
+			continue;
+		}
 
 		if (!alert_update(h->parent, "", (int) h->status, h->flags,
 						  h->status == LG_HEALTH_CRITICAL, check, now, &prev))

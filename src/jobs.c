@@ -233,21 +233,26 @@ caller_name(void)
 static int64
 record_start(const char *name, const char *source)
 {
-	Oid			types[3] = {TEXTOID, TEXTOID, NAMEOID};
-	Datum		values[3];
+	Oid			types[4] = {TEXTOID, TEXTOID, NAMEOID, TIMESTAMPTZOID};
+	Datum		values[4];
+	Oid			utypes[2] = {TEXTOID, TIMESTAMPTZOID};
+	Datum		uvalues[2];
 
 	values[0] = CStringGetTextDatum(name);
 	values[1] = CStringGetTextDatum(source);
 	values[2] = DirectFunctionCall1(namein, CStringGetDatum(caller_name()));
+	values[3] = TimestampTzGetDatum(GetCurrentTimestamp());
+	uvalues[0] = values[0];
+	uvalues[1] = values[3];
 
-	state_exec("UPDATE lifeguard._jobs SET last_started = pg_catalog.clock_timestamp()"
+	state_exec("UPDATE lifeguard._jobs SET last_started = $2"
 			   " WHERE name OPERATOR(pg_catalog.=) $1",
-			   1, types, values, NULL, SPI_OK_UPDATE);
+			   2, utypes, uvalues, NULL, SPI_OK_UPDATE);
 	return state_exec("INSERT INTO lifeguard.job_runs"
 					  " (job_name, source, status, started_at, attempts, run_by)"
-					  " VALUES ($1, $2, 'running', pg_catalog.clock_timestamp(), 0, $3)"
+					  " VALUES ($1, $2, 'running', $4, 0, $3)"
 					  " RETURNING run_id",
-					  3, types, values, NULL, SPI_OK_INSERT_RETURNING);
+					  4, types, values, NULL, SPI_OK_INSERT_RETURNING);
 }
 
 /*
@@ -258,9 +263,14 @@ static int64
 record_finish(const char *name, int64 run_id, bool succeeded,
 			  const char *error, int attempts)
 {
-	Oid			types[6] = {TEXTOID, INT8OID, TEXTOID, TEXTOID, INT4OID, NAMEOID};
-	Datum		values[6];
-	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+	/*
+	 * $1 name, $2 run_id, $3 status, $4 error, $5 attempts, $6 run_by,
+	 * $7 time; each statement uses the ones it needs
+	 */
+	Oid			types[7] = {TEXTOID, INT8OID, TEXTOID, TEXTOID, INT4OID,
+	NAMEOID, TIMESTAMPTZOID};
+	Datum		values[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	int64		id;
 
 	values[0] = CStringGetTextDatum(name);
@@ -272,10 +282,11 @@ record_finish(const char *name, int64 run_id, bool succeeded,
 		nulls[3] = 'n';
 	values[4] = Int32GetDatum(attempts);
 	values[5] = DirectFunctionCall1(namein, CStringGetDatum(caller_name()));
+	values[6] = TimestampTzGetDatum(GetCurrentTimestamp());
 
+	/* run_id 0: the job's newest running heartbeat run */
 	id = state_exec("UPDATE lifeguard.job_runs"
-					" SET status = $3, finished_at = pg_catalog.clock_timestamp(),"
-					"     error = $4, attempts = $5"
+					" SET status = $3, finished_at = $7, error = $4, attempts = $5"
 					" WHERE run_id OPERATOR(pg_catalog.=)"
 					"  CASE WHEN $2 OPERATOR(pg_catalog.<>) 0 THEN $2 ELSE"
 					"   (SELECT pg_catalog.max(r.run_id) FROM lifeguard.job_runs r"
@@ -283,39 +294,27 @@ record_finish(const char *name, int64 run_id, bool succeeded,
 					"       AND r.source OPERATOR(pg_catalog.=) 'heartbeat'"
 					"       AND r.status OPERATOR(pg_catalog.=) 'running') END"
 					" RETURNING run_id",
-					5, types, values, nulls, SPI_OK_UPDATE_RETURNING);
+					7, types, values, nulls, SPI_OK_UPDATE_RETURNING);
 	if (id == 0)
-	{
-		Oid			itypes[5] = {TEXTOID, TEXTOID, TEXTOID, INT4OID, NAMEOID};
-		Datum		ivalues[5] = {values[0], values[2], values[3], values[4], values[5]};
-		char		inulls[5] = {' ', ' ', nulls[3], ' ', ' '};
-
 		id = state_exec("INSERT INTO lifeguard.job_runs"
 						" (job_name, source, status, finished_at, error, attempts, run_by)"
-						" VALUES ($1, 'heartbeat', $2, pg_catalog.clock_timestamp(), $3, $4, $5)"
+						" VALUES ($1, 'heartbeat', $3, $7, $4, $5, $6)"
 						" RETURNING run_id",
-						5, itypes, ivalues, inulls, SPI_OK_INSERT_RETURNING);
-	}
+						7, types, values, nulls, SPI_OK_INSERT_RETURNING);
 
 	if (succeeded)
 		state_exec("UPDATE lifeguard._jobs"
-				   " SET last_succeeded = pg_catalog.clock_timestamp(),"
-				   "     consecutive_failures = 0, last_error = NULL"
+				   " SET last_succeeded = $7, consecutive_failures = 0,"
+				   "     last_error = NULL"
 				   " WHERE name OPERATOR(pg_catalog.=) $1",
-				   1, types, values, NULL, SPI_OK_UPDATE);
+				   7, types, values, nulls, SPI_OK_UPDATE);
 	else
-	{
-		Oid			ftypes[2] = {TEXTOID, TEXTOID};
-		Datum		fvalues[2] = {values[0], values[3]};
-		char		fnulls[2] = {' ', nulls[3]};
-
 		state_exec("UPDATE lifeguard._jobs"
-				   " SET last_failed = pg_catalog.clock_timestamp(),"
+				   " SET last_failed = $7,"
 				   "     consecutive_failures = consecutive_failures OPERATOR(pg_catalog.+) 1,"
-				   "     last_error = $2"
+				   "     last_error = $4"
 				   " WHERE name OPERATOR(pg_catalog.=) $1",
-				   2, ftypes, fvalues, fnulls, SPI_OK_UPDATE);
-	}
+				   7, types, values, nulls, SPI_OK_UPDATE);
 	return id;
 }
 

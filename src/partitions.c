@@ -464,23 +464,27 @@ static void
 check_default_rows(Oid defid, bool check_select, LifeguardPartitionHealth *h)
 {
 	PgStat_StatTabEntry *tab = pgstat_fetch_stat_tabentry(defid);
-	bool		stats_rows = false;
+	int			stats_rows = LG_UNKNOWN;
 	int			probed = LG_UNKNOWN;
 
 	if (tab != NULL)
-		stats_rows = (tab->n_live_tuples > 0);
+		stats_rows = (tab->n_live_tuples > 0) ? 1 : 0;
 	else
 	{
 		HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(defid));
 
+		/* reltuples is -1 until the first VACUUM or ANALYZE: unknown */
 		if (HeapTupleIsValid(tup))
 		{
-			stats_rows = (((Form_pg_class) GETSTRUCT(tup))->reltuples > 0);
+			float4		reltuples = ((Form_pg_class) GETSTRUCT(tup))->reltuples;
+
+			if (reltuples >= 0)
+				stats_rows = (reltuples > 0) ? 1 : 0;
 			ReleaseSysCache(tup);
 		}
 	}
 
-	if (stats_rows)
+	if (stats_rows == 1)
 	{
 		h->default_has_rows = 1;
 		h->default_checked_by = "statistics";
@@ -495,12 +499,13 @@ check_default_rows(Oid defid, bool check_select, LifeguardPartitionHealth *h)
 	{
 		h->default_has_rows = probed;
 		h->default_checked_by = "probe";
+		return;
 	}
-	else
-	{
-		h->default_has_rows = 0;
-		h->default_checked_by = "statistics";
-	}
+
+	/* no probe: what the statistics say, which may be nothing, and lag */
+	h->default_inconclusive = true;
+	h->default_has_rows = stats_rows;
+	h->default_checked_by = (stats_rows == LG_UNKNOWN) ? NULL : "statistics";
 }
 
 /* The comparison functions of a partition key, from its operator classes */
@@ -565,20 +570,16 @@ check_range(LifeguardPartitionHealth *h, KeyCompare *kc, RangePart *parts,
 	int			i;
 
 	h->gaps = 0;
-	if (nparts == 0)
+	if (nparts > 0)
 	{
-		if (time_key)
-			add_problem(h, LG_PART_UNCOVERED,
-						"no partition other than the default covers now()");
-		return;
+		qsort_arg(parts, nparts, sizeof(RangePart), compare_lower, kc);
+		for (i = 1; i < nparts; i++)
+			if (compare_bounds(kc, parts[i - 1].upper, parts[i].lower) < 0)
+				h->gaps++;
+		h->oldest_lower_bound = bound_text(parts[0].lower);
+		h->newest_upper_bound = bound_text(parts[nparts - 1].upper);
 	}
 
-	qsort_arg(parts, nparts, sizeof(RangePart), compare_lower, kc);
-	for (i = 1; i < nparts; i++)
-		if (compare_bounds(kc, parts[i - 1].upper, parts[i].lower) < 0)
-			h->gaps++;
-	h->oldest_lower_bound = bound_text(parts[0].lower);
-	h->newest_upper_bound = bound_text(parts[nparts - 1].upper);
 	if (h->gaps > 0)
 		add_problem(h, LG_PART_GAPS,
 					"%d gap%s between range partitions: rows in %s go to the default partition or fail",
@@ -625,8 +626,12 @@ check_range(LifeguardPartitionHealth *h, KeyCompare *kc, RangePart *parts,
 	}
 
 	if (!h->has_covered_until)
-		add_problem(h, LG_PART_UNCOVERED,
-					"no partition other than the default covers now()");
+	{
+		/* with no partition at all, "no partitions" has said it already */
+		if (h->partition_count > 0)
+			add_problem(h, LG_PART_UNCOVERED,
+						"no partition other than the default covers now()");
+	}
 	else if (h->covered_until < timestamptz_plus(now, &h->horizon, false))
 		add_problem(h, LG_PART_RUNNING_OUT,
 					"partitions cover only until %s, less than now() + %s",
@@ -636,7 +641,7 @@ check_range(LifeguardPartitionHealth *h, KeyCompare *kc, RangePart *parts,
 		h->premake_ok = 1;
 
 	/* pg_partman drops what is older than now() - retention */
-	if (pc != NULL && pc->has_interval && pc->has_retention)
+	if (nparts > 0 && pc != NULL && pc->has_interval && pc->has_retention)
 	{
 		TimestampTz oldest_upper;
 		TimestampTz limit;

@@ -41,6 +41,7 @@ typedef struct LifeguardPartitionHealth
 	Oid			default_partition;	/* InvalidOid when there is none */
 	int			default_has_rows;	/* 1, 0 or LG_UNKNOWN */
 	const char *default_checked_by; /* "statistics", "probe" or NULL */
+	bool		default_inconclusive;	/* no probe: statistics alone */
 	char	   *newest_upper_bound; /* range only; NULL otherwise */
 	char	   *oldest_lower_bound;
 	bool		has_covered_until;
