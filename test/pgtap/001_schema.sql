@@ -2,7 +2,7 @@
 -- Run by scripts/test.sh with pg_prove against a throwaway cluster where
 -- pg_lifeguard is preloaded and created by the bootstrap superuser.
 BEGIN;
-SELECT plan(52);
+SELECT plan(125);
 
 -- The schema, owned by whoever created the extension
 SELECT has_schema('lifeguard', 'schema lifeguard exists');
@@ -18,14 +18,17 @@ SELECT is((SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extna
 SELECT schema_privs_are('lifeguard', 'public', ARRAY['USAGE'],
     'PUBLIC has USAGE and nothing else on schema lifeguard');
 
--- Exactly the documented functions and tables, nothing else
+-- Exactly the documented functions, tables and views, nothing else
 SELECT functions_are('lifeguard',
     ARRAY['worker_status', 'recent_events', 'policy_status', 'slots',
           'slot_usage', 'slot_history', 'shed_idle', '_policies_changed',
-          'blockers'],
+          'blockers', 'partitions', 'job_status', 'job_start',
+          'job_success', 'job_failure', 'run_maintenance', '_cron_ingest'],
     'schema lifeguard holds exactly the documented functions');
-SELECT tables_are('lifeguard', ARRAY['policies'],
+SELECT tables_are('lifeguard', ARRAY['policies', '_jobs', 'job_runs'],
     'schema lifeguard holds exactly the documented tables');
+SELECT views_are('lifeguard', ARRAY['jobs'],
+    'schema lifeguard holds exactly the documented views');
 
 SELECT has_function('lifeguard', 'worker_status', ARRAY[]::name[]);
 SELECT has_function('lifeguard', 'recent_events', ARRAY['timestamp with time zone']);
@@ -36,17 +39,69 @@ SELECT function_lang_is('lifeguard', 'recent_events', ARRAY['timestamp with time
 SELECT volatility_is('lifeguard', 'worker_status', ARRAY[]::name[], 'volatile');
 SELECT volatility_is('lifeguard', 'recent_events', ARRAY['timestamp with time zone'], 'volatile');
 
+-- Partitions and jobs
+SELECT has_function('lifeguard', 'partitions', ARRAY[]::name[]);
+SELECT function_returns('lifeguard', 'partitions', ARRAY[]::name[], 'setof record');
+SELECT function_lang_is('lifeguard', 'partitions', ARRAY[]::name[], 'c');
+SELECT volatility_is('lifeguard', 'partitions', ARRAY[]::name[], 'volatile');
+SELECT has_function('lifeguard', 'job_start', ARRAY['text']);
+SELECT has_function('lifeguard', 'job_success', ARRAY['text']);
+SELECT has_function('lifeguard', 'job_failure', ARRAY['text', 'text']);
+SELECT function_returns('lifeguard', 'job_start', ARRAY['text'], 'bigint');
+SELECT function_returns('lifeguard', 'job_success', ARRAY['text'], 'bigint');
+SELECT function_returns('lifeguard', 'job_failure', ARRAY['text', 'text'], 'bigint');
+SELECT function_lang_is('lifeguard', 'job_start', ARRAY['text'], 'c');
+SELECT function_lang_is('lifeguard', 'job_success', ARRAY['text'], 'c');
+SELECT function_lang_is('lifeguard', 'job_failure', ARRAY['text', 'text'], 'c');
+SELECT volatility_is('lifeguard', 'job_start', ARRAY['text'], 'volatile');
+SELECT volatility_is('lifeguard', 'job_success', ARRAY['text'], 'volatile');
+SELECT volatility_is('lifeguard', 'job_failure', ARRAY['text', 'text'], 'volatile');
+SELECT has_function('lifeguard', 'job_status',
+    ARRAY['interval', 'interval', 'timestamp with time zone',
+          'timestamp with time zone', 'integer', 'timestamp with time zone']);
+SELECT function_returns('lifeguard', 'job_status',
+    ARRAY['interval', 'interval', 'timestamp with time zone',
+          'timestamp with time zone', 'integer', 'timestamp with time zone'], 'text');
+SELECT function_lang_is('lifeguard', 'job_status',
+    ARRAY['interval', 'interval', 'timestamp with time zone',
+          'timestamp with time zone', 'integer', 'timestamp with time zone'], 'sql');
+SELECT volatility_is('lifeguard', 'job_status',
+    ARRAY['interval', 'interval', 'timestamp with time zone',
+          'timestamp with time zone', 'integer', 'timestamp with time zone'], 'stable');
+SELECT has_function('lifeguard', 'run_maintenance',
+    ARRAY['text', 'text', 'interval', 'integer', 'interval']);
+SELECT is_procedure('lifeguard', 'run_maintenance',
+    ARRAY['text', 'text', 'interval', 'integer', 'interval'],
+    'run_maintenance is a procedure (it commits per attempt)');
+SELECT function_lang_is('lifeguard', 'run_maintenance',
+    ARRAY['text', 'text', 'interval', 'integer', 'interval'], 'c');
+
 -- No function runs with its owner's rights: they check the caller's
 SELECT isnt_definer('lifeguard', 'worker_status', ARRAY[]::name[]);
 SELECT isnt_definer('lifeguard', 'recent_events', ARRAY['timestamp with time zone']);
 SELECT isnt_strict('lifeguard', 'recent_events', ARRAY['timestamp with time zone'],
     'recent_events accepts NULL (all events)');
+SELECT isnt_definer('lifeguard', 'partitions', ARRAY[]::name[]);
+SELECT isnt_definer('lifeguard', 'job_start', ARRAY['text']);
+SELECT isnt_definer('lifeguard', 'run_maintenance',
+    ARRAY['text', 'text', 'interval', 'integer', 'interval']);
+-- The heartbeat API rejects NULL arguments with its own error, not a NULL
+SELECT isnt_strict('lifeguard', 'job_start', ARRAY['text'],
+    'job_start is not strict (NULL job_name is an error)');
+SELECT isnt_strict('lifeguard', 'job_success', ARRAY['text'],
+    'job_success is not strict (NULL job_name is an error)');
+SELECT isnt_strict('lifeguard', 'job_failure', ARRAY['text', 'text'],
+    'job_failure is not strict (NULL job_name or error is an error)');
 
 -- Owned by the extension owner, and members of the extension (so DROP
 -- EXTENSION removes them and pg_dump does not dump them)
 SELECT function_owner_is('lifeguard', 'worker_status', ARRAY[]::name[],
     (SELECT extowner::regrole::name FROM pg_extension WHERE extname = 'pg_lifeguard'));
 SELECT function_owner_is('lifeguard', 'recent_events', ARRAY['timestamp with time zone'],
+    (SELECT extowner::regrole::name FROM pg_extension WHERE extname = 'pg_lifeguard'));
+SELECT function_owner_is('lifeguard', 'partitions', ARRAY[]::name[],
+    (SELECT extowner::regrole::name FROM pg_extension WHERE extname = 'pg_lifeguard'));
+SELECT function_owner_is('lifeguard', 'job_start', ARRAY['text'],
     (SELECT extowner::regrole::name FROM pg_extension WHERE extname = 'pg_lifeguard'));
 SELECT is((SELECT count(*)::int FROM pg_depend d
            JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid
@@ -111,12 +166,98 @@ SELECT table_privs_are('lifeguard', 'policies', 'pg_monitor', ARRAY['SELECT'],
 SELECT table_privs_are('lifeguard', 'policies', 'public', ARRAY[]::text[],
     'PUBLIC has no privilege on policies');
 SELECT is((SELECT extconfig::regclass[]::text FROM pg_extension WHERE extname = 'pg_lifeguard'),
-    '{lifeguard.policies}', 'pg_dump keeps the rows of policies');
+    '{lifeguard.policies,lifeguard._jobs}', 'pg_dump keeps the rows of policies and _jobs');
+
+-- lifeguard._jobs: registrations and state, behind the view lifeguard.jobs
+SELECT table_owner_is('lifeguard', '_jobs',
+    (SELECT extowner::regrole::name FROM pg_extension WHERE extname = 'pg_lifeguard'),
+    '_jobs is owned by the extension owner');
+SELECT col_is_pk('lifeguard', '_jobs', 'name', 'jobs are keyed by name');
+SELECT columns_are('lifeguard', '_jobs',
+    ARRAY['name', 'kind', 'expected_every', 'escalate_after', 'owner',
+          'comment', 'registered_at', 'last_started', 'last_succeeded',
+          'last_failed', 'last_error', 'consecutive_failures',
+          'cron_last_runid'],
+    '_jobs has exactly the documented columns');
+SELECT col_type_is('lifeguard', '_jobs', 'expected_every', 'interval',
+    'expected_every is an interval');
+SELECT col_type_is('lifeguard', '_jobs', 'escalate_after', 'interval',
+    'escalate_after is an interval');
+SELECT col_type_is('lifeguard', '_jobs', 'owner', 'regrole',
+    'owner is a regrole');
+SELECT col_type_is('lifeguard', '_jobs', 'last_succeeded', 'timestamp with time zone',
+    'last_succeeded is a timestamptz');
+SELECT col_type_is('lifeguard', '_jobs', 'consecutive_failures', 'integer',
+    'consecutive_failures is an integer');
+SELECT col_type_is('lifeguard', '_jobs', 'cron_last_runid', 'bigint',
+    'cron_last_runid is a bigint');
+SELECT col_not_null('lifeguard', '_jobs', 'expected_every',
+    'expected_every is NOT NULL');
+SELECT col_default_is('lifeguard', '_jobs', 'kind', 'custom'::text,
+    'the default kind is custom');
+SELECT col_default_is('lifeguard', '_jobs', 'escalate_after', '24 hours'::text,
+    'escalate_after defaults to 24 hours');
+SELECT col_default_is('lifeguard', '_jobs', 'consecutive_failures', 0,
+    'consecutive_failures starts at 0');
+SELECT has_check('lifeguard', '_jobs', '_jobs has CHECK constraints');
+SELECT table_privs_are('lifeguard', '_jobs', 'pg_monitor', ARRAY[]::text[],
+    'pg_monitor has no privilege on _jobs (it reads the view)');
+SELECT table_privs_are('lifeguard', '_jobs', 'public', ARRAY[]::text[],
+    'PUBLIC has no privilege on _jobs');
+
+-- lifeguard.jobs: the view users read and register through
+SELECT has_view('lifeguard', 'jobs', 'view lifeguard.jobs exists');
+SELECT view_owner_is('lifeguard', 'jobs',
+    (SELECT extowner::regrole::name FROM pg_extension WHERE extname = 'pg_lifeguard'),
+    'jobs is owned by the extension owner');
+SELECT columns_are('lifeguard', 'jobs',
+    ARRAY['name', 'kind', 'expected_every', 'escalate_after', 'owner',
+          'comment', 'registered_at', 'last_started', 'last_succeeded',
+          'last_failed', 'last_error', 'consecutive_failures', 'status'],
+    'jobs has exactly the documented columns');
+SELECT col_type_is('lifeguard', 'jobs', 'status', 'text',
+    'status is text');
+SELECT table_privs_are('lifeguard', 'jobs', 'pg_monitor', ARRAY['SELECT'],
+    'pg_monitor may read jobs, not change them');
+SELECT table_privs_are('lifeguard', 'jobs', 'public', ARRAY[]::text[],
+    'PUBLIC has no privilege on jobs');
+
+-- lifeguard.job_runs: one row per run
+SELECT table_owner_is('lifeguard', 'job_runs',
+    (SELECT extowner::regrole::name FROM pg_extension WHERE extname = 'pg_lifeguard'),
+    'job_runs is owned by the extension owner');
+SELECT col_is_pk('lifeguard', 'job_runs', 'run_id', 'runs are keyed by run_id');
+SELECT columns_are('lifeguard', 'job_runs',
+    ARRAY['run_id', 'job_name', 'source', 'status', 'started_at',
+          'finished_at', 'attempts', 'error', 'run_by', 'cron_runid'],
+    'job_runs has exactly the documented columns');
+SELECT col_type_is('lifeguard', 'job_runs', 'run_id', 'bigint',
+    'run_id is a bigint');
+SELECT col_type_is('lifeguard', 'job_runs', 'run_by', 'name',
+    'run_by is a name');
+SELECT col_type_is('lifeguard', 'job_runs', 'finished_at', 'timestamp with time zone',
+    'finished_at is a timestamptz');
+SELECT fk_ok('lifeguard', 'job_runs', 'job_name', 'lifeguard', '_jobs', 'name',
+    'every run belongs to a registered job');
+SELECT throws_ok($$INSERT INTO lifeguard.job_runs (job_name, source, status) VALUES ('pgtap_nojob', 'cron', 'running')$$,
+    '23514', NULL, 'an unknown run source is refused with SQLSTATE 23514');
+SELECT table_privs_are('lifeguard', 'job_runs', 'pg_monitor', ARRAY['SELECT'],
+    'pg_monitor may read job_runs, not change them');
+SELECT table_privs_are('lifeguard', 'job_runs', 'public', ARRAY[]::text[],
+    'PUBLIC has no privilege on job_runs');
 
 -- EXECUTE stays with PUBLIC: the functions themselves demand pg_monitor, so
 -- every caller gets the same clear error
 SELECT function_privs_are('lifeguard', 'worker_status', ARRAY[]::name[],
     'public', ARRAY['EXECUTE']);
+SELECT function_privs_are('lifeguard', 'partitions', ARRAY[]::name[],
+    'public', ARRAY['EXECUTE']);
+-- the heartbeat API checks the job's owner itself
+SELECT function_privs_are('lifeguard', 'job_start', ARRAY['text'],
+    'public', ARRAY['EXECUTE']);
+-- the worker's pg_cron reader is internal
+SELECT function_privs_are('lifeguard', '_cron_ingest', ARRAY[]::name[],
+    'public', ARRAY[]::text[]);
 
 -- The privilege check is real: a role without pg_monitor is refused with
 -- SQLSTATE 42501, a role with it reads
@@ -129,6 +270,12 @@ SELECT throws_ok('SELECT * FROM lifeguard.worker_status()', '42501',
 SELECT throws_ok('SELECT * FROM lifeguard.slots()', '42501',
     'permission denied for function slots',
     'plain role cannot read slots()');
+SELECT throws_ok('SELECT * FROM lifeguard.partitions()', '42501',
+    'permission denied for function partitions',
+    'plain role cannot read partitions()');
+SELECT throws_ok('SELECT * FROM lifeguard.jobs', '42501',
+    'permission denied for view jobs',
+    'plain role cannot read jobs');
 SELECT throws_ok('INSERT INTO lifeguard.policies (name) VALUES (''x'')', '42501',
     'permission denied for table policies',
     'plain role cannot add a policy');
@@ -138,6 +285,15 @@ SELECT lives_ok('SELECT * FROM lifeguard.recent_events()',
     'pg_monitor member reads recent_events()');
 SELECT lives_ok('SELECT * FROM lifeguard.slot_usage(''state'')',
     'pg_monitor member reads slot_usage()');
+SELECT lives_ok('SELECT * FROM lifeguard.partitions()',
+    'pg_monitor member reads partitions()');
+SELECT lives_ok('SELECT * FROM lifeguard.jobs',
+    'pg_monitor member reads jobs');
+SELECT lives_ok('SELECT * FROM lifeguard.job_runs',
+    'pg_monitor member reads job_runs');
+SELECT throws_ok($$INSERT INTO lifeguard.jobs (name, expected_every) VALUES ('pgtap_x', '1 hour')$$, '42501',
+    'permission denied for view jobs',
+    'pg_monitor member cannot register a job');
 SELECT throws_ok('DELETE FROM lifeguard.policies', '42501',
     'permission denied for table policies',
     'pg_monitor member cannot delete policies');
