@@ -640,7 +640,8 @@ lifeguard_run_maintenance(PG_FUNCTION_ARGS)
 		if (outcome == ATTEMPT_RETHROW)
 			ReThrowError(edata);
 		ereport(ERROR,
-				(errcode(edata->sqlerrcode),
+				(errcode(outcome == ATTEMPT_RETRY ? ERRCODE_LOCK_NOT_AVAILABLE :
+						 edata->sqlerrcode),
 				 errmsg("maintenance job \"%s\" failed after %d attempt%s: %s",
 						name, attempt, attempt == 1 ? "" : "s",
 						edata->message),

@@ -456,9 +456,10 @@ probe_rows(Oid relid)
 
 /*
  * Does the default partition hold rows?  Statistics first (the cumulative
- * statistics' live tuples, or pg_class.reltuples when there are none);
- * when they say no, a bounded probe, which also sees rows the statistics
- * have not counted yet.
+ * statistics' live tuples, or pg_class.reltuples when there are none),
+ * then a bounded probe when one can be made, which answers instead: the
+ * statistics lag behind inserts and deletes.  A default partition with
+ * rows costs the probe one block.
  */
 static void
 check_default_rows(Oid defid, bool check_select, LifeguardPartitionHealth *h)
@@ -482,13 +483,6 @@ check_default_rows(Oid defid, bool check_select, LifeguardPartitionHealth *h)
 				stats_rows = (reltuples > 0) ? 1 : 0;
 			ReleaseSysCache(tup);
 		}
-	}
-
-	if (stats_rows == 1)
-	{
-		h->default_has_rows = 1;
-		h->default_checked_by = "statistics";
-		return;
 	}
 
 	if (!check_select ||
