@@ -198,9 +198,17 @@ cmp_ok($second - $first, '>=', 1.9,
 	'the repeat comes alert_repeat (2 s) after the first report, not at the next check');
 
 # --- a user session holds lifeguard._jobs: the worker does not wait ---------
+my $errors = $node->safe_psql('postgres',
+	q{SELECT errors FROM lifeguard.worker_status()});
 my $holder = $node->background_psql('postgres', on_error_stop => 1);
 $holder->query_safe('BEGIN; LOCK TABLE lifeguard._jobs IN ACCESS EXCLUSIVE MODE');
 ok(wait_ticks(30), 'with lifeguard._jobs locked, the worker keeps ticking');
+# a check that queued for the lock would end on its lock_timeout safety net,
+# an error the worker counts
+is( $node->safe_psql(
+		'postgres', q{SELECT errors FROM lifeguard.worker_status()}),
+	$errors,
+	'... and its checks skip the locked table without an error');
 is( $node->safe_psql(
 		'postgres',
 		q{SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid)
