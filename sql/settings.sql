@@ -31,7 +31,22 @@ SELECT format('ALTER SYSTEM SET lifeguard.admin_roles = %L',
 FROM generate_series(1, 65) g \gset
 :too_many;
 
+-- so must databases, and the partition and job settings stay in range
+ALTER SYSTEM SET lifeguard.databases = 'postgres,,app';
+SELECT format('ALTER SYSTEM SET lifeguard.databases = %L',
+              string_agg('d' || g, ',')) AS too_many
+FROM generate_series(1, 33) g \gset
+:too_many;
+ALTER SYSTEM SET lifeguard.check_interval = 0;
+ALTER SYSTEM SET lifeguard.alert_repeat = '8d';
+SET lifeguard.partition_horizon = 0;
+SET lifeguard.partition_horizon = '3d';
+SHOW lifeguard.partition_horizon;
+RESET lifeguard.partition_horizon;
+
 -- Well-formed lists are accepted (and taken back)
+ALTER SYSTEM SET lifeguard.databases = 'postgres, "App DB"';
+ALTER SYSTEM RESET lifeguard.databases;
 ALTER SYSTEM SET lifeguard.admin_roles = 'dba, "Ops Admin", rds_superuser';
 ALTER SYSTEM SET lifeguard.admin_roles = '';
 ALTER SYSTEM RESET lifeguard.admin_roles;

@@ -54,27 +54,29 @@ int			lifeguard_alert_repeat = 3600;
 void		_PG_init(void);
 
 /*
- * Check hook for lifeguard.databases: a comma-separated list of database
- * names, at most LIFEGUARD_MAX_CHECK_DATABASES.
+ * A comma-separated list of at most "max" identifiers, quoted where needed;
+ * what names the kind of object, example is shown in the hint.
  */
 static bool
-check_databases(char **newval, void **extra, GucSource source)
+check_name_list(const char *value, int max, const char *what,
+				const char *example)
 {
 	char	   *rawstring;
 	List	   *elemlist;
 	bool		ok = true;
 
-	rawstring = pstrdup(*newval);
+	rawstring = pstrdup(value);
 	if (!SplitIdentifierString(rawstring, ',', &elemlist))
 	{
 		GUC_check_errdetail("List syntax is invalid.");
-		GUC_check_errhint("Use a comma-separated list of database names, for example 'postgres, app'.");
+		GUC_check_errhint("Use a comma-separated list of %s names, for example %s.",
+						  what, example);
 		ok = false;
 	}
-	else if (list_length(elemlist) > LIFEGUARD_MAX_CHECK_DATABASES)
+	else if (list_length(elemlist) > max)
 	{
-		GUC_check_errdetail("At most %d databases may be listed, %d were given.",
-							LIFEGUARD_MAX_CHECK_DATABASES, list_length(elemlist));
+		GUC_check_errdetail("At most %d %ss may be listed, %d were given.",
+							max, what, list_length(elemlist));
 		ok = false;
 	}
 
@@ -84,35 +86,26 @@ check_databases(char **newval, void **extra, GucSource source)
 }
 
 /*
- * Check hook for lifeguard.admin_roles: a comma-separated list of role
- * names, quoted as identifiers where needed.  Roles are not looked up here
- * (the postmaster has no catalog access); a name that matches no role simply
+ * Check hook for lifeguard.admin_roles.  Roles are not looked up here (the
+ * postmaster has no catalog access); a name that matches no role simply
  * admits nobody.
  */
 static bool
 check_admin_roles(char **newval, void **extra, GucSource source)
 {
-	char	   *rawstring;
-	List	   *elemlist;
-	bool		ok = true;
+	return check_name_list(*newval, LIFEGUARD_MAX_ADMIN_ROLES, "role",
+						   "'dba, \"Ops Admin\"'");
+}
 
-	rawstring = pstrdup(*newval);
-	if (!SplitIdentifierString(rawstring, ',', &elemlist))
-	{
-		GUC_check_errdetail("List syntax is invalid.");
-		GUC_check_errhint("Use a comma-separated list of role names, for example 'dba, \"Ops Admin\"'.");
-		ok = false;
-	}
-	else if (list_length(elemlist) > LIFEGUARD_MAX_ADMIN_ROLES)
-	{
-		GUC_check_errdetail("At most %d roles may be listed, %d were given.",
-							LIFEGUARD_MAX_ADMIN_ROLES, list_length(elemlist));
-		ok = false;
-	}
-
-	pfree(rawstring);
-	list_free(elemlist);
-	return ok;
+/*
+ * Check hook for lifeguard.databases.  Databases are not looked up here
+ * either; the worker says so once when a listed one does not exist.
+ */
+static bool
+check_databases(char **newval, void **extra, GucSource source)
+{
+	return check_name_list(*newval, LIFEGUARD_MAX_CHECK_DATABASES, "database",
+						   "'postgres, app'");
 }
 
 /*
