@@ -19,7 +19,7 @@
 #
 # With the defaults the whole run takes about 14 minutes on 2 cores (login
 # and snapshot 430 s with the build, locks about 215 s, tick about 120 s and
-# partitions about 65 s more, as measured) and is held under
+# partitions about 65 s and memory a few seconds more, as measured) and is held under
 # LIFEGUARD_BENCH_BUDGET seconds (default 870, i.e. 14.5 min): a round that
 # would not fit is not started, and the report says so.
 #
