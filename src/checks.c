@@ -94,41 +94,47 @@ check_subject(const char *dbname)
 }
 
 /*
- * Compare a table's or job's state with what was last reported, and keep
- * it.  Returns true when it must be reported now: its level or problems
- * changed, or it repeats and alert_repeat has passed.  *prev_level gets
- * the level last reported (0 when none).
+ * The entry of this database's table (relid) or job (job), or NULL; with
+ * free_entry, also the first unused entry.  Caller holds alert_lock.
  */
-static bool
-alert_update(Oid relid, const char *job, int level, int flags, bool repeats,
-			 uint64 check, TimestampTz now, int *prev_level)
+static LifeguardAlert *
+alert_find(Oid relid, const char *job, LifeguardAlert **free_entry)
 {
-	LifeguardShared *s = LifeguardState;
-	LifeguardAlert *e = NULL;
-	LifeguardAlert *free_entry = NULL;
-	bool		report;
 	int			i;
 
-	LWLockAcquire(s->alert_lock, LW_EXCLUSIVE);
 	for (i = 0; i < LIFEGUARD_MAX_ALERTS; i++)
 	{
-		LifeguardAlert *a = &s->alerts[i];
+		LifeguardAlert *a = &LifeguardState->alerts[i];
 
 		if (a->dbid == InvalidOid)
 		{
-			if (free_entry == NULL)
-				free_entry = a;
+			if (free_entry != NULL && *free_entry == NULL)
+				*free_entry = a;
 			continue;
 		}
 		if (a->dbid == MyDatabaseId && a->relid == relid &&
 			strcmp(a->job, job) == 0)
-		{
-			e = a;
-			break;
-		}
+			return a;
 	}
+	return NULL;
+}
 
-	*prev_level = (e != NULL) ? e->level : 0;
+/*
+ * Compare a table's or job's state with what was last reported, and keep
+ * it.  Returns true when it must be reported now: its level or problems
+ * changed, or it repeats and alert_repeat has passed.
+ */
+static bool
+alert_update(Oid relid, const char *job, int level, int flags, bool repeats,
+			 uint64 check, TimestampTz now)
+{
+	LifeguardAlert *e;
+	LifeguardAlert *free_entry = NULL;
+	bool		report;
+
+	LWLockAcquire(LifeguardState->alert_lock, LW_EXCLUSIVE);
+	e = alert_find(relid, job, &free_entry);
+
 	if (e == NULL)
 		report = (level != 0);
 	else
@@ -161,7 +167,7 @@ alert_update(Oid relid, const char *job, int level, int flags, bool repeats,
 				e->reported_at = now;
 		}
 	}
-	LWLockRelease(s->alert_lock);
+	LWLockRelease(LifeguardState->alert_lock);
 
 	return report;
 }
@@ -170,21 +176,13 @@ alert_update(Oid relid, const char *job, int level, int flags, bool repeats,
 static void
 alert_touch(Oid relid, uint64 check)
 {
-	LifeguardShared *s = LifeguardState;
-	int			i;
+	LifeguardAlert *e;
 
-	LWLockAcquire(s->alert_lock, LW_EXCLUSIVE);
-	for (i = 0; i < LIFEGUARD_MAX_ALERTS; i++)
-	{
-		LifeguardAlert *a = &s->alerts[i];
-
-		if (a->dbid == MyDatabaseId && a->relid == relid && a->job[0] == '\0')
-		{
-			a->check = check;
-			break;
-		}
-	}
-	LWLockRelease(s->alert_lock);
+	LWLockAcquire(LifeguardState->alert_lock, LW_EXCLUSIVE);
+	e = alert_find(relid, "", NULL);
+	if (e != NULL)
+		e->check = check;
+	LWLockRelease(LifeguardState->alert_lock);
 }
 
 /* Forget what this database's last check reported about things now gone */
@@ -233,7 +231,6 @@ check_partitions(const char *dbname, uint64 check, TimestampTz now)
 	foreach(lc, tables)
 	{
 		LifeguardPartitionHealth *h = lfirst(lc);
-		int			prev;
 		LifeguardEventKind kind;
 		LifeguardSeverity severity;
 		StringInfoData detail;
@@ -251,7 +248,7 @@ check_partitions(const char *dbname, uint64 check, TimestampTz now)
 		}
 
 		if (!alert_update(h->parent, "", (int) h->status, h->flags,
-						  h->status == LG_HEALTH_CRITICAL, check, now, &prev))
+						  h->status == LG_HEALTH_CRITICAL, check, now))
 			continue;
 
 		if (h->flags & LG_PART_DEFAULT_ROWS)
@@ -269,7 +266,7 @@ check_partitions(const char *dbname, uint64 check, TimestampTz now)
 			LG_SEVERITY_INFO;
 
 		initStringInfo(&detail);
-		appendStringInfo(&detail, "%s: ", lifeguard_relation_name(h->parent));
+		appendStringInfo(&detail, "%s: ", h->name);
 		if (h->problems == NIL)
 			appendStringInfoString(&detail, "no problems any more");
 		foreach(plc, h->problems)
@@ -348,10 +345,9 @@ check_jobs(const char *dbname, uint64 check, TimestampTz now)
 		char	   *error = SPI_getvalue(tup, desc, 4);
 		char	   *succeeded = SPI_getvalue(tup, desc, 5);
 		int			level = job_level(status);
-		int			prev;
 
 		if (!alert_update(InvalidOid, name, level, 0,
-						  level == JOB_ESCALATED, check, now, &prev))
+						  level == JOB_ESCALATED, check, now))
 			continue;
 
 		switch (level)
@@ -394,6 +390,9 @@ typedef enum CheckPart
 	PART_JOBS
 } CheckPart;
 
+/* The parts' names in messages, in CheckPart's order */
+static const char *const part_names[] = {"partition", "pg_cron", "job"};
+
 /*
  * One part of a check, in a subtransaction: an error is logged and
  * recorded, and the check goes on with the next part.
@@ -433,8 +432,7 @@ run_part(CheckPart part, const char *dbname, uint64 check, TimestampTz now)
 
 		MemoryContextSwitchTo(oldcxt);
 		edata = CopyErrorData();
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
-			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
+		if (lifeguard_error_passes_on(edata))
 			PG_RE_THROW();
 		FlushErrorState();
 		RollbackAndReleaseCurrentSubTransaction();
@@ -443,18 +441,14 @@ run_part(CheckPart part, const char *dbname, uint64 check, TimestampTz now)
 
 		ereport(WARNING,
 				(errmsg("pg_lifeguard: %s check in database \"%s\" failed: %s",
-						part == PART_PARTITIONS ? "partition" :
-						part == PART_CRON ? "pg_cron" : "job",
-						dbname, edata->message)));
+						part_names[part], dbname, edata->message)));
 		SpinLockAcquire(&LifeguardState->mutex);
 		LifeguardState->worker.errors++;
 		SpinLockRelease(&LifeguardState->mutex);
 		lifeguard_event_record(LG_EVENT_WORKER_ERROR, LG_SEVERITY_WARNING,
 							   check_subject(dbname), NULL, NULL,
 							   "%s check failed: %s",
-							   part == PART_PARTITIONS ? "partition" :
-							   part == PART_CRON ? "pg_cron" : "job",
-							   edata->message);
+							   part_names[part], edata->message);
 		FreeErrorData(edata);
 	}
 	PG_END_TRY();
@@ -469,7 +463,6 @@ run_checks(const char *dbname, bool own)
 	TimestampTz now = GetCurrentTimestamp();
 	uint64		check;
 	bool		installed = false;
-	int			prev;
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
@@ -496,8 +489,8 @@ run_checks(const char *dbname, bool own)
 	 * Say once that a listed database lacks the extension (the worker says
 	 * so itself for its own database).
 	 */
-	if (alert_update(InvalidOid, "", installed ? 0 : 1, 0, false, check, now,
-					 &prev) && !installed && !own)
+	if (alert_update(InvalidOid, "", installed ? 0 : 1, 0, false, check, now) &&
+		!installed && !own)
 		ereport(LOG,
 				(errmsg("pg_lifeguard: extension \"%s\" is not installed in database \"%s\", its partitions and jobs are not checked",
 						LIFEGUARD_EXTENSION, dbname),

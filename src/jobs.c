@@ -87,13 +87,20 @@ typedef struct Elevation
 	int			save_sec;
 } Elevation;
 
-static text *
-required_text_arg(FunctionCallInfo fcinfo, int argno, const char *argname)
+/* ERROR 22004 when argument argno, named argname, is NULL */
+static void
+require_arg(FunctionCallInfo fcinfo, int argno, const char *argname)
 {
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s must not be NULL", argname)));
+}
+
+static text *
+required_text_arg(FunctionCallInfo fcinfo, int argno, const char *argname)
+{
+	require_arg(fcinfo, argno, argname);
 	return PG_GETARG_TEXT_PP(argno);
 }
 
@@ -387,10 +394,7 @@ interval_ms_arg(FunctionCallInfo fcinfo, int argno, const char *argname,
 	Interval   *iv;
 	double		ms;
 
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be NULL", argname)));
+	require_arg(fcinfo, argno, argname);
 	iv = PG_GETARG_INTERVAL_P(argno);
 	ms = ((double) iv->month * DAYS_PER_MONTH + iv->day) * (USECS_PER_DAY / 1000.0) +
 		(double) iv->time / 1000.0;
@@ -511,9 +515,7 @@ run_attempt(const char *command, bool partman, int lock_ms, int statement_ms,
 			outcome = ATTEMPT_RETRY;
 		else if ((*edata)->sqlerrcode == ERRCODE_QUERY_CANCELED && past_deadline)
 			outcome = ATTEMPT_FAILED;
-		else if ((*edata)->sqlerrcode == ERRCODE_QUERY_CANCELED ||
-				 (*edata)->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
-				 (*edata)->sqlerrcode == ERRCODE_OUT_OF_MEMORY)
+		else if (lifeguard_error_passes_on(*edata))
 			outcome = ATTEMPT_RETHROW;
 		else
 			outcome = ATTEMPT_FAILED;
@@ -570,10 +572,7 @@ lifeguard_run_maintenance(PG_FUNCTION_ARGS)
 				 errmsg("command must not be empty")));
 	lock_ms = interval_ms_arg(fcinfo, 2, "lock_timeout", 1,
 							  LG_MAX_LOCK_TIMEOUT_MS, "1 millisecond and 1 hour");
-	if (PG_ARGISNULL(3))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("retries must not be NULL")));
+	require_arg(fcinfo, 3, "retries");
 	retries = PG_GETARG_INT32(3);
 	if (retries < 0 || retries > LG_MAX_RETRIES)
 		ereport(ERROR,

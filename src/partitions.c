@@ -99,6 +99,22 @@ typedef struct KeyCompare
 } KeyCompare;
 
 /*
+ * A relation's schema-qualified name, quoted where needed, or its OID in
+ * brackets when it has just been dropped.
+ */
+static char *
+relation_name(Oid relid)
+{
+	char	   *relname = get_rel_name(relid);
+	char	   *nspname;
+
+	if (relname == NULL)
+		return psprintf("[%u]", relid);
+	nspname = get_namespace_name(get_rel_namespace(relid));
+	return quote_qualified_identifier(nspname, relname);
+}
+
+/*
  * Compare two range bounds (lists of PartitionRangeDatum) the way the
  * server does: MINVALUE < any value < MAXVALUE, column by column, and the
  * columns after an infinite one do not matter.
@@ -249,19 +265,6 @@ interval_text(Interval *iv)
 }
 
 /*
- * Is this error one to pass on rather than report as a problem: a cancel,
- * a termination, or running out of memory?
- */
-static bool
-must_rethrow(ErrorData *edata)
-{
-	return (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
-			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
-			edata->sqlerrcode == ERRCODE_OUT_OF_MEMORY ||
-			edata->elevel > ERROR);
-}
-
-/*
  * Read pg_partman's part_config, when pg_partman is installed, as the
  * owner of part_config (a pg_monitor role may not read it) and in a
  * subtransaction: an unknown layout or a lock not granted at once becomes
@@ -383,7 +386,7 @@ read_partman_config(char **problem)
 		SetUserIdAndSecContext(save_userid, save_sec);
 		MemoryContextSwitchTo(oldcxt);
 		edata = CopyErrorData();
-		if (must_rethrow(edata))
+		if (lifeguard_error_passes_on(edata))
 			PG_RE_THROW();
 		FlushErrorState();
 		RollbackAndReleaseCurrentSubTransaction();
@@ -673,6 +676,7 @@ check_table(Relation ptrel, HeapTuple tuple, Relation inhrel,
 	HeapTuple	inhtup;
 
 	h->parent = form->partrelid;
+	h->name = relation_name(h->parent);
 	h->strategy = form->partstrat;
 	h->default_partition = form->partdefid;
 	h->default_has_rows = LG_UNKNOWN;
@@ -770,7 +774,7 @@ check_table(Relation ptrel, HeapTuple tuple, Relation inhrel,
 		if (h->default_has_rows == 1)
 			add_problem(h, LG_PART_DEFAULT_ROWS,
 						"default partition %s holds rows (seen by %s)",
-						lifeguard_relation_name(h->default_partition),
+						relation_name(h->default_partition),
 						h->default_checked_by);
 	}
 
@@ -788,31 +792,13 @@ check_table(Relation ptrel, HeapTuple tuple, Relation inhrel,
 	return h;
 }
 
-/*
- * A relation's schema-qualified name, quoted where needed, or its OID in
- * brackets when it has just been dropped.
- */
-char *
-lifeguard_relation_name(Oid relid)
-{
-	char	   *relname = get_rel_name(relid);
-	char	   *nspname;
-
-	if (relname == NULL)
-		return psprintf("[%u]", relid);
-	nspname = get_namespace_name(get_rel_namespace(relid));
-	return quote_qualified_identifier(nspname, relname);
-}
-
 static int
 compare_parent_names(const ListCell *a, const ListCell *b)
 {
 	const LifeguardPartitionHealth *ha = lfirst(a);
 	const LifeguardPartitionHealth *hb = lfirst(b);
-	char	   *na = lifeguard_relation_name(ha->parent);
-	char	   *nb = lifeguard_relation_name(hb->parent);
 
-	return strcmp(na, nb);
+	return strcmp(ha->name, hb->name);
 }
 
 bool

@@ -36,6 +36,7 @@ typedef enum LifeguardHealth
 typedef struct LifeguardPartitionHealth
 {
 	Oid			parent;
+	char	   *name;			/* the parent's qualified name */
 	char		strategy;		/* PARTITION_STRATEGY_RANGE, ... */
 	int			partition_count;	/* every partition, the default included */
 	Oid			default_partition;	/* InvalidOid when there is none */
@@ -66,7 +67,6 @@ typedef struct LifeguardPartitionHealth
  * statistics alone answer.
  */
 extern const char *lifeguard_health_name(LifeguardHealth health);
-extern char *lifeguard_relation_name(Oid relid);
 extern bool lifeguard_partitions_scan(bool check_select, List **result);
 
 #endif							/* LIFEGUARD_PARTITIONS_H */

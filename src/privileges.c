@@ -220,3 +220,19 @@ lifeguard_relation_owner(Oid relid)
 	ReleaseSysCache(tup);
 	return owner;
 }
+
+/*
+ * Must an error caught in a subtransaction be raised again rather than
+ * reported and survived: a cancel, a termination, running out of memory?
+ * Used wherever pg_lifeguard runs something it may not trust in a
+ * subtransaction (pg_partman's configuration, a check, a maintenance
+ * command).
+ */
+bool
+lifeguard_error_passes_on(ErrorData *edata)
+{
+	return (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
+			edata->sqlerrcode == ERRCODE_OUT_OF_MEMORY ||
+			edata->elevel > ERROR);
+}
