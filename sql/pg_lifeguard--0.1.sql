@@ -461,6 +461,7 @@ DECLARE
     r       record;
     cursor_at bigint;
     blocked boolean;
+    stuck   text;
     n       integer := 0;
 BEGIN
     FOR j IN
@@ -490,13 +491,11 @@ BEGIN
                      WHERE name = j.name;
                 END IF;
                 IF r.start_time < now() - j.expected_every THEN
-                    UPDATE lifeguard._jobs
-                       SET last_error = format('pg_cron run %s has been %s since %s',
-                                               r.runid, r.status, r.start_time)
+                    stuck := format('pg_cron run %s has been %s since %s',
+                                    r.runid, r.status, r.start_time);
+                    UPDATE lifeguard._jobs SET last_error = stuck
                      WHERE name = j.name
-                       AND last_error IS DISTINCT FROM
-                           format('pg_cron run %s has been %s since %s',
-                                  r.runid, r.status, r.start_time);
+                       AND last_error IS DISTINCT FROM stuck;
                 END IF;
                 CONTINUE;
             END IF;
