@@ -13,6 +13,7 @@ OBJS = \
 	src/pg_lifeguard.o \
 	src/shmem.o \
 	src/events.o \
+	src/eventlog.o \
 	src/worker.o \
 	src/sessions.o \
 	src/slots.o \
@@ -22,7 +23,9 @@ OBJS = \
 	src/privileges.o \
 	src/partitions.o \
 	src/jobs.o \
-	src/checks.o
+	src/checks.o \
+	src/metrics.o \
+	src/http.o
 PGFILEDESC = "pg_lifeguard - keeps a PostgreSQL server reachable during outages"
 
 EXTENSION = pg_lifeguard

@@ -27,13 +27,16 @@ CREATE FUNCTION lifeguard.worker_status(
     OUT settings jsonb,
     OUT login_hook_calls bigint,
     OUT login_hook_avg_us double precision,
-    OUT lock_graphs bigint)
+    OUT lock_graphs bigint,
+    OUT events_written bigint,
+    OUT events_pending bigint,
+    OUT events_dropped bigint)
 RETURNS record
 AS 'MODULE_PATHNAME', 'lifeguard_worker_status'
 LANGUAGE C VOLATILE;
 
 COMMENT ON FUNCTION lifeguard.worker_status() IS
-'pg_lifeguard background worker: pid, state, tick counters and timings, errors, restarts, the settings it has in force, the login hook''s cost, and how often it built the lock graph';
+'pg_lifeguard background worker: pid, state, tick counters and timings, errors, restarts, the settings it has in force, the login hook''s cost, how often it built the lock graph, and the events written to lifeguard.events, waiting to be, and lost';
 
 --
 -- lifeguard.recent_events(since): the shared-memory event ring, oldest first.
@@ -58,6 +61,36 @@ LANGUAGE C VOLATILE ROWS 100;
 
 COMMENT ON FUNCTION lifeguard.recent_events(timestamptz) IS
 'pg_lifeguard events still held in the shared-memory ring, oldest first; NULL since means all';
+
+--
+-- lifeguard.events: the event ring, persisted by the worker of
+-- lifeguard.database in small batches (seq is the ring's sequence number,
+-- which starts again at 1 when the server restarts).  The worker deletes
+-- rows older than lifeguard.event_retention.  Only the worker writes here;
+-- pg_monitor may read.
+--
+CREATE TABLE lifeguard.events (
+    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    event_time       timestamptz NOT NULL,
+    seq              bigint NOT NULL,
+    kind             text NOT NULL,
+    severity         text NOT NULL,
+    pid              integer,
+    role             text,
+    database         text,
+    application_name text,
+    policy           text,
+    action           text,
+    detail           jsonb NOT NULL
+);
+
+CREATE INDEX events_event_time_idx ON lifeguard.events (event_time);
+
+COMMENT ON TABLE lifeguard.events IS
+'pg_lifeguard events, written by the worker from the shared-memory ring; rows older than lifeguard.event_retention are deleted';
+
+REVOKE ALL ON lifeguard.events FROM PUBLIC;
+GRANT SELECT ON lifeguard.events TO pg_monitor;
 
 --
 -- lifeguard.policies: limits per class of session.  The table is the source
@@ -539,3 +572,242 @@ END
 $$;
 
 REVOKE ALL ON FUNCTION lifeguard._cron_ingest() FROM PUBLIC;
+
+--
+-- lifeguard.metrics(): every pg_lifeguard metric in Prometheus text format,
+-- the same text GET /metrics serves.  Reads shared memory only.  Needs
+-- pg_monitor (or superuser).
+--
+CREATE FUNCTION lifeguard.metrics()
+RETURNS text
+AS 'MODULE_PATHNAME', 'lifeguard_metrics'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION lifeguard.metrics() IS
+'pg_lifeguard: slots, sessions, locks, events, actions, worker, partition and job health in Prometheus text exposition format';
+
+--
+-- lifeguard.report(): the status an engineer reads first, one line per row:
+-- slots with a bar, top consumers, blocking chains, long statements,
+-- partition and job problems, the worker, the last events.  Every section
+-- that cannot be read (a lock not granted within lock_timeout, an error)
+-- says so and the report goes on.  Needs pg_monitor (or superuser).
+--
+CREATE FUNCTION lifeguard.report(
+    events integer DEFAULT 10)
+RETURNS SETOF text
+LANGUAGE plpgsql VOLATILE
+SET lock_timeout = '2s'
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    s   record;
+    r   record;
+    w   record;
+    n   integer;
+    bar_width constant integer := 40;
+    filled integer;
+BEGIN
+    IF events IS NULL OR events < 0 OR events > 1000 THEN
+        RAISE EXCEPTION 'events must be between 0 and 1000, not %',
+                        coalesce(events::text, 'NULL')
+              USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NOT pg_has_role(current_user, 'pg_monitor', 'USAGE') THEN
+        RAISE EXCEPTION 'permission denied for function report'
+              USING ERRCODE = 'insufficient_privilege',
+                    DETAIL = 'Only superusers and roles with the privileges of the "pg_monitor" role may read pg_lifeguard''s state.',
+                    HINT = 'GRANT pg_monitor TO the role that runs this query.';
+    END IF;
+
+    RETURN NEXT format('pg_lifeguard report, %s (server started %s ago)',
+                       to_char(now(), 'YYYY-MM-DD HH24:MI:SS TZ'),
+                       date_trunc('second', now() - pg_postmaster_start_time()));
+
+    -- Slots
+    RETURN NEXT '';
+    BEGIN
+        SELECT * INTO s FROM lifeguard.slots();
+        filled := least(bar_width, greatest(0, round(s.used_pct * bar_width / 100)::integer));
+        RETURN NEXT format('Slots: %s, %s of %s usable in use (%s%%), %s free; max_connections %s, reserved %s superuser + %s admin',
+                           upper(s.status), s.used, s.usable, s.used_pct, s.free,
+                           s.max_connections, s.superuser_reserved_connections,
+                           s.reserved_admin_slots);
+        RETURN NEXT format('  [%s%s] %s%%', repeat('#', filled),
+                           repeat('.', bar_width - filled), s.used_pct);
+        RETURN NEXT format('  active %s, idle %s, idle in transaction %s, waiting on a lock %s, authenticating %s',
+                           s.active, s.idle, s.idle_in_transaction, s.waiting,
+                           s.authenticating);
+    EXCEPTION WHEN OTHERS THEN
+        RETURN NEXT format('Slots: unavailable (%s)', SQLERRM);
+    END;
+
+    -- Top consumers
+    RETURN NEXT '';
+    BEGIN
+        RETURN NEXT 'Top consumers:';
+        n := 0;
+        FOR r IN SELECT 'role' AS dim, u.* FROM lifeguard.slot_usage('role') u
+                 UNION ALL
+                 SELECT 'application', u.* FROM lifeguard.slot_usage('application') u
+                 UNION ALL
+                 SELECT 'client address', u.* FROM lifeguard.slot_usage('client_addr') u
+                 ORDER BY count DESC, dim, key LIMIT 8
+        LOOP
+            n := n + 1;
+            RETURN NEXT format('  %-14s %-30s %5s sessions (active %s, idle %s, idle in transaction %s, waiting %s), longest idle %s',
+                               r.dim, coalesce(r.key, '(none)'), r.count, r.active, r.idle,
+                               r.idle_in_transaction, r.waiting,
+                               coalesce(date_trunc('second', r.longest_idle)::text, '-'));
+        END LOOP;
+        IF n = 0 THEN
+            RETURN NEXT '  (no client sessions)';
+        END IF;
+    EXCEPTION WHEN OTHERS THEN
+        RETURN NEXT format('  unavailable (%s)', SQLERRM);
+    END;
+
+    -- Blocking chains
+    RETURN NEXT '';
+    BEGIN
+        RETURN NEXT 'Blocking chains:';
+        n := 0;
+        FOR r IN SELECT * FROM lifeguard.blockers() b
+                  WHERE b.is_root
+                  ORDER BY b.blocked_total DESC, b.blocking_since LIMIT 5
+        LOOP
+            n := n + 1;
+            RETURN NEXT format('  pid %s (%s, %s, %s) blocks %s sessions for %s%s',
+                               r.pid, coalesce(r.role, '?'), coalesce(r.application_name, ''),
+                               coalesce(r.state, '?'), r.blocked_total,
+                               coalesce(date_trunc('second', now() - r.blocking_since)::text, '?'),
+                               CASE WHEN r.relation IS NOT NULL
+                                    THEN format(', on %s', r.relation) ELSE '' END);
+            IF r.query IS NOT NULL THEN
+                RETURN NEXT format('      query: %s', left(regexp_replace(r.query, '\s+', ' ', 'g'), 100));
+            END IF;
+        END LOOP;
+        IF n = 0 THEN
+            RETURN NEXT '  (nobody waits on a lock)';
+        END IF;
+    EXCEPTION WHEN OTHERS THEN
+        RETURN NEXT format('  unavailable (%s)', SQLERRM);
+    END;
+
+    -- Long statements
+    RETURN NEXT '';
+    BEGIN
+        RETURN NEXT 'Longest running statements (over 1 minute):';
+        n := 0;
+        FOR r IN SELECT a.pid, a.usename, a.datname, a.application_name,
+                        now() - a.query_start AS running, a.wait_event_type,
+                        a.query
+                   FROM pg_stat_activity a
+                  WHERE a.backend_type = 'client backend' AND a.state = 'active'
+                    AND a.pid <> pg_backend_pid()
+                    AND a.query_start < now() - interval '1 minute'
+                  ORDER BY a.query_start LIMIT 5
+        LOOP
+            n := n + 1;
+            RETURN NEXT format('  pid %s (%s@%s, %s) running %s%s: %s',
+                               r.pid, r.usename, r.datname, r.application_name,
+                               date_trunc('second', r.running),
+                               CASE WHEN r.wait_event_type IS NOT NULL
+                                    THEN format(', waiting on %s', r.wait_event_type) ELSE '' END,
+                               left(regexp_replace(coalesce(r.query, ''), '\s+', ' ', 'g'), 80));
+        END LOOP;
+        IF n = 0 THEN
+            RETURN NEXT '  (none)';
+        END IF;
+    EXCEPTION WHEN OTHERS THEN
+        RETURN NEXT format('  unavailable (%s)', SQLERRM);
+    END;
+
+    -- Partitions
+    RETURN NEXT '';
+    BEGIN
+        RETURN NEXT 'Partitioned tables with problems (this database):';
+        n := 0;
+        FOR r IN SELECT * FROM lifeguard.partitions() p
+                  WHERE p.status <> 'ok'
+                  ORDER BY p.status = 'critical' DESC, p.parent::text
+        LOOP
+            n := n + 1;
+            RETURN NEXT format('  %s %s: %s', upper(r.status), r.parent,
+                               array_to_string(r.problems, '; '));
+        END LOOP;
+        IF n = 0 THEN
+            RETURN NEXT '  (none)';
+        END IF;
+    EXCEPTION WHEN OTHERS THEN
+        RETURN NEXT format('  unavailable (%s)', SQLERRM);
+    END;
+
+    -- Jobs
+    RETURN NEXT '';
+    BEGIN
+        RETURN NEXT 'Maintenance jobs with problems (this database):';
+        n := 0;
+        FOR r IN SELECT * FROM lifeguard.jobs j
+                  WHERE j.status <> 'ok'
+                  ORDER BY j.status = 'escalated' DESC, j.name
+        LOOP
+            n := n + 1;
+            RETURN NEXT format('  %s %s: last success %s, %s failures in a row%s',
+                               upper(r.status), r.name,
+                               coalesce(to_char(r.last_succeeded, 'YYYY-MM-DD HH24:MI:SS TZ'), 'never'),
+                               r.consecutive_failures,
+                               CASE WHEN r.last_error IS NOT NULL
+                                    THEN format(', last error: %s', left(r.last_error, 100)) ELSE '' END);
+        END LOOP;
+        IF n = 0 THEN
+            RETURN NEXT '  (none)';
+        END IF;
+    EXCEPTION WHEN OTHERS THEN
+        RETURN NEXT format('  unavailable (%s)', SQLERRM);
+    END;
+
+    -- Worker
+    RETURN NEXT '';
+    BEGIN
+        SELECT * INTO w FROM lifeguard.worker_status();
+        RETURN NEXT format('Worker: %s (pid %s, database %s), last tick %s ago taking %s us, %s errors, %s restarts',
+                           w.state, coalesce(w.pid::text, '-'), w.database,
+                           coalesce((clock_timestamp() - w.last_tick_at)::text, 'never'),
+                           w.last_tick_us, w.errors, w.restarts);
+        RETURN NEXT format('  events: %s written to lifeguard.events, %s waiting, %s lost',
+                           w.events_written, w.events_pending, w.events_dropped);
+        IF w.last_error IS NOT NULL THEN
+            RETURN NEXT format('  last error: %s', w.last_error);
+        END IF;
+    EXCEPTION WHEN OTHERS THEN
+        RETURN NEXT format('Worker: unavailable (%s)', SQLERRM);
+    END;
+
+    -- Last events
+    IF events > 0 THEN
+        RETURN NEXT '';
+        BEGIN
+            RETURN NEXT format('Last %s events:', events);
+            n := 0;
+            FOR r IN SELECT * FROM (SELECT * FROM lifeguard.recent_events() e
+                                     ORDER BY e.seq DESC LIMIT events) x
+                      ORDER BY x.seq
+            LOOP
+                n := n + 1;
+                RETURN NEXT format('  %s %-28s %-8s %s', to_char(r.event_time, 'HH24:MI:SS'),
+                                   r.kind, r.severity, r.detail);
+            END LOOP;
+            IF n = 0 THEN
+                RETURN NEXT '  (none since the server started)';
+            END IF;
+        EXCEPTION WHEN OTHERS THEN
+            RETURN NEXT format('  unavailable (%s)', SQLERRM);
+        END;
+    END IF;
+    RETURN;
+END
+$$;
+
+COMMENT ON FUNCTION lifeguard.report(integer) IS
+'pg_lifeguard: a human-readable status for psql (slots, top consumers, blocking chains, long statements, partition and job problems, worker, last events)';

@@ -125,8 +125,8 @@ alert_find(Oid relid, const char *job, LifeguardAlert **free_entry)
  * changed, or it repeats and alert_repeat has passed.
  */
 static bool
-alert_update(Oid relid, const char *job, int level, int flags, bool repeats,
-			 uint64 check, TimestampTz now)
+alert_update(Oid relid, const char *table, const char *job, int level,
+			 int flags, bool repeats, uint64 check, TimestampTz now)
 {
 	LifeguardAlert *e;
 	LifeguardAlert *free_entry = NULL;
@@ -156,6 +156,7 @@ alert_update(Oid relid, const char *job, int level, int flags, bool repeats,
 			e->dbid = MyDatabaseId;
 			e->relid = relid;
 			strlcpy(e->job, job, NAMEDATALEN);
+			strlcpy(e->table, table, sizeof(e->table));
 		}
 		/* with the table full, every check reports it: noisy, not silent */
 		if (e != NULL)
@@ -247,7 +248,7 @@ check_partitions(const char *dbname, uint64 check, TimestampTz now)
 			continue;
 		}
 
-		if (!alert_update(h->parent, "", (int) h->status, h->flags,
+		if (!alert_update(h->parent, h->name, "", (int) h->status, h->flags,
 						  h->status == LG_HEALTH_CRITICAL, check, now))
 			continue;
 
@@ -346,7 +347,7 @@ check_jobs(const char *dbname, uint64 check, TimestampTz now)
 		char	   *succeeded = SPI_getvalue(tup, desc, 5);
 		int			level = job_level(status);
 
-		if (!alert_update(InvalidOid, name, level, 0,
+		if (!alert_update(InvalidOid, "", name, level, 0,
 						  level == JOB_ESCALATED, check, now))
 			continue;
 
@@ -489,7 +490,7 @@ run_checks(const char *dbname, bool own)
 	 * Say once that a listed database lacks the extension (the worker says
 	 * so itself for its own database).
 	 */
-	if (alert_update(InvalidOid, "", installed ? 0 : 1, 0, false, check, now) &&
+	if (alert_update(InvalidOid, "", "", installed ? 0 : 1, 0, false, check, now) &&
 		!installed && !own)
 		ereport(LOG,
 				(errmsg("pg_lifeguard: extension \"%s\" is not installed in database \"%s\", its partitions and jobs are not checked",

@@ -69,6 +69,29 @@ lifeguard_event_kind_name(LifeguardEventKind kind)
 	return event_kind_names[kind];
 }
 
+/*
+ * Can an event of this kind come with an action taken (a refusal, cancel,
+ * terminate)?  lifeguard.metrics() counts actions for these kinds.
+ */
+bool
+lifeguard_event_kind_acts(LifeguardEventKind kind)
+{
+	switch (kind)
+	{
+		case LG_EVENT_LOGIN_REFUSED:
+		case LG_EVENT_CAP_REFUSED:
+		case LG_EVENT_IDLE_SHED:
+		case LG_EVENT_STATEMENT_TIMEOUT:
+		case LG_EVENT_LOCK_WAIT_TIMEOUT:
+		case LG_EVENT_IDLE_IN_XACT_TIMEOUT:
+		case LG_EVENT_TRANSACTION_TIMEOUT:
+		case LG_EVENT_BLOCKING_TIMEOUT:
+			return true;
+		default:
+			return false;
+	}
+}
+
 const char *
 lifeguard_severity_name(LifeguardSeverity severity)
 {
@@ -90,14 +113,28 @@ copy_field(char *dst, const char *src, Size len)
 }
 
 /*
+ * Was an action taken: a refusal, cancel or terminate, not a dry run
+ * ("would_...") or a log-only policy?
+ */
+static bool
+action_taken(const char *action)
+{
+	return action != NULL && action[0] != '\0' &&
+		strncmp(action, "would", 5) != 0 && strcmp(action, "log") != 0;
+}
+
+/*
  * Count an event that is not recorded (a rate-limited repeat), so that the
- * per-kind counters stay exact.
+ * per-kind counters stay exact; "acted" says whether its action was taken.
  */
 void
-lifeguard_event_count(LifeguardEventKind kind)
+lifeguard_event_count(LifeguardEventKind kind, bool acted)
 {
-	if (LifeguardState != NULL && kind >= 0 && kind < LG_EVENT_NKINDS)
-		pg_atomic_fetch_add_u64(&LifeguardState->event_counts[kind], 1);
+	if (LifeguardState == NULL || kind < 0 || kind >= LG_EVENT_NKINDS)
+		return;
+	pg_atomic_fetch_add_u64(&LifeguardState->event_counts[kind], 1);
+	if (acted)
+		pg_atomic_fetch_add_u64(&LifeguardState->action_counts[kind], 1);
 }
 
 /*
@@ -190,7 +227,7 @@ event_record_va(LifeguardEventKind kind,
 		LWLockRelease(s->lock);
 
 		if (count)
-			pg_atomic_fetch_add_u64(&s->event_counts[kind], 1);
+			lifeguard_event_count(kind, action_taken(action));
 	}
 
 	ereport(LOG,

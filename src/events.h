@@ -84,9 +84,10 @@ typedef struct LifeguardEvent
 } LifeguardEvent;
 
 extern const char *lifeguard_event_kind_name(LifeguardEventKind kind);
+extern bool lifeguard_event_kind_acts(LifeguardEventKind kind);
 extern const char *lifeguard_severity_name(LifeguardSeverity severity);
 
-extern void lifeguard_event_count(LifeguardEventKind kind);
+extern void lifeguard_event_count(LifeguardEventKind kind, bool acted);
 extern void lifeguard_event_record(LifeguardEventKind kind,
 								   LifeguardSeverity severity,
 								   const LifeguardEventSubject *subject,

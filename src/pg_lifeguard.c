@@ -19,6 +19,10 @@
  */
 #include "postgres.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "nodes/pg_list.h"
@@ -29,6 +33,7 @@
 
 #include "pg_lifeguard.h"
 #include "enforce.h"
+#include "http.h"
 #include "shmem.h"
 #include "slots.h"
 #include "worker.h"
@@ -50,6 +55,11 @@ int			lifeguard_partition_horizon = 24 * 60;
 int			lifeguard_check_interval = 60;
 char	   *lifeguard_databases = NULL;
 int			lifeguard_alert_repeat = 3600;
+int			lifeguard_event_retention = 7 * 24 * 3600;
+bool		lifeguard_notify = false;
+int			lifeguard_http_port = 0;
+char	   *lifeguard_http_listen = NULL;
+char	   *lifeguard_http_token = NULL;
 
 void		_PG_init(void);
 
@@ -101,6 +111,22 @@ check_admin_roles(char **newval, void **extra, GucSource source)
  * Check hook for lifeguard.databases.  Databases are not looked up here
  * either; the worker says so once when a listed one does not exist.
  */
+/*
+ * lifeguard.http_listen: one numeric IPv4 or IPv6 address (no host names:
+ * resolving one could wait on DNS while the server is in trouble).
+ */
+static bool
+check_http_listen(char **newval, void **extra, GucSource source)
+{
+	unsigned char addr[sizeof(struct in6_addr)];
+
+	if (inet_pton(AF_INET, *newval, addr) == 1 ||
+		inet_pton(AF_INET6, *newval, addr) == 1)
+		return true;
+	GUC_check_errdetail("\"%s\" is not a numeric IPv4 or IPv6 address.", *newval);
+	return false;
+}
+
 static bool
 check_databases(char **newval, void **extra, GucSource source)
 {
@@ -284,6 +310,66 @@ _PG_init(void)
 							NULL,
 							NULL);
 
+	DefineCustomIntVariable("lifeguard.event_retention",
+							"How long the pg_lifeguard worker keeps rows in lifeguard.events.",
+							"Older rows are deleted by the worker; 0 keeps them all.",
+							&lifeguard_event_retention,
+							7 * 24 * 3600,
+							0,
+							INT_MAX,
+							PGC_SIGHUP,
+							GUC_UNIT_S,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomBoolVariable("lifeguard.notify",
+							 "Sends every pg_lifeguard event with NOTIFY on channel \"lifeguard\".",
+							 "The payload is the event as a JSON object.",
+							 &lifeguard_notify,
+							 false,
+							 PGC_SIGHUP,
+							 0,
+							 NULL,
+							 NULL,
+							 NULL);
+
+	DefineCustomIntVariable("lifeguard.http_port",
+							"TCP port of pg_lifeguard's HTTP endpoint; 0 turns it off.",
+							"Serves GET /metrics, /health and /events from a "
+							"background worker, without a client slot.",
+							&lifeguard_http_port,
+							0,
+							0,
+							65535,
+							PGC_POSTMASTER,
+							0,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomStringVariable("lifeguard.http_listen",
+							   "Address pg_lifeguard's HTTP endpoint listens on.",
+							   "One numeric IPv4 or IPv6 address.",
+							   &lifeguard_http_listen,
+							   "127.0.0.1",
+							   PGC_POSTMASTER,
+							   0,
+							   check_http_listen,
+							   NULL,
+							   NULL);
+
+	DefineCustomStringVariable("lifeguard.http_token",
+							   "Bearer token pg_lifeguard's HTTP endpoint requires; empty requires none.",
+							   "Clients send \"Authorization: Bearer <token>\".",
+							   &lifeguard_http_token,
+							   "",
+							   PGC_SIGHUP,
+							   GUC_SUPERUSER_ONLY,
+							   NULL,
+							   NULL,
+							   NULL);
+
 	DefineCustomBoolVariable("lifeguard.debug_tick_error",
 							 "Makes every worker tick fail with an ERROR (for testing).",
 							 "Developer option: shows that the worker survives "
@@ -302,4 +388,6 @@ _PG_init(void)
 	lifeguard_slots_install_hooks();
 	lifeguard_enforce_install_hooks();
 	lifeguard_register_worker();
+	if (lifeguard_http_port != 0)
+		lifeguard_register_http_worker();
 }

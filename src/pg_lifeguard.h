@@ -39,6 +39,11 @@ extern int	lifeguard_partition_horizon;
 extern int	lifeguard_check_interval;
 extern char *lifeguard_databases;
 extern int	lifeguard_alert_repeat;
+extern int	lifeguard_event_retention;
+extern bool lifeguard_notify;
+extern int	lifeguard_http_port;
+extern char *lifeguard_http_listen;
+extern char *lifeguard_http_token;
 
 /* privileges.c */
 typedef enum LifeguardSignalResult

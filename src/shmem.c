@@ -80,6 +80,9 @@
  *	  formatted before the lock is taken and logged after it is released.
  *	- Readers (recent_events()) take it LW_SHARED, copy the used slots into
  *	  local memory and release it before building any tuple.
+ *	- It also protects persisted_seq and notified_seq, which only the worker
+ *	  moves (eventlog.c): it copies a batch of events under the lock, writes
+ *	  them with no lock held, and takes the lock again to move the mark.
  *
  * No lock is ever taken while another of these is held (the one exception:
  * the spinlock may be taken and released while nothing else is held, never
@@ -87,7 +90,8 @@
  * in a deadlock, and a user session never waits on them for longer than one
  * short critical section.
  *
- * event_counts[], login_hook_calls and login_hook_ns are atomics:
+ * event_counts[], action_counts[], events_persisted, events_dropped, events_notified,
+ * login_hook_calls and login_hook_ns are atomics:
  * incremented without a lock, read without a lock.  They are monotonic since
  * server start.
  *
@@ -218,7 +222,13 @@ lifeguard_shmem_startup(void)
 		LifeguardState->next_seq = 1;
 		LifeguardState->ring_size = lifeguard_event_ring_size;
 		for (i = 0; i < LG_EVENT_NKINDS; i++)
+		{
 			pg_atomic_init_u64(&LifeguardState->event_counts[i], 0);
+			pg_atomic_init_u64(&LifeguardState->action_counts[i], 0);
+		}
+		pg_atomic_init_u64(&LifeguardState->events_persisted, 0);
+		pg_atomic_init_u64(&LifeguardState->events_dropped, 0);
+		pg_atomic_init_u64(&LifeguardState->events_notified, 0);
 	}
 
 	LWLockRelease(AddinShmemInitLock);

@@ -91,6 +91,7 @@ typedef struct LifeguardAlert
 	Oid			dbid;			/* InvalidOid = entry unused */
 	Oid			relid;			/* partitioned table, or InvalidOid */
 	char		job[NAMEDATALEN];	/* job name, or "" */
+	char		table[2 * NAMEDATALEN + 1]; /* schema.table, or "" */
 	int			level;			/* what was last reported; 0 = ok */
 	int			flags;			/* which problems were reported */
 	TimestampTz reported_at;
@@ -149,6 +150,22 @@ typedef struct LifeguardShared
 	uint64		next_seq;		/* sequence number of the next event */
 	int			ring_size;
 	pg_atomic_uint64 event_counts[LG_EVENT_NKINDS];
+	pg_atomic_uint64 action_counts[LG_EVENT_NKINDS];	/* refused, cancelled,
+														 * terminated (not dry
+														 * runs) */
+
+	/*
+	 * How far the worker got through the ring (eventlog.c), protected by
+	 * "lock" like the ring itself and moved by the worker only: the last
+	 * event written to lifeguard.events or lost before it could be, and the
+	 * last one offered to NOTIFY.  The counters are atomics, read without a
+	 * lock.
+	 */
+	uint64		persisted_seq;
+	uint64		notified_seq;
+	pg_atomic_uint64 events_persisted;	/* rows written to lifeguard.events */
+	pg_atomic_uint64 events_dropped;	/* left the ring before being written */
+	pg_atomic_uint64 events_notified;	/* sent with NOTIFY lifeguard */
 	LifeguardEvent ring[FLEXIBLE_ARRAY_MEMBER];
 } LifeguardShared;
 

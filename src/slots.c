@@ -151,7 +151,7 @@ report_refusal(int refusal, LifeguardEventKind kind, const char *policy,
 
 	if (!record)
 	{
-		lifeguard_event_count(kind);
+		lifeguard_event_count(kind, enforce);
 		return enforce;
 	}
 

@@ -56,6 +56,7 @@
 #include "pg_lifeguard.h"
 #include "checks.h"
 #include "enforce.h"
+#include "eventlog.h"
 #include "events.h"
 #include "policy.h"
 #include "shmem.h"
@@ -76,7 +77,7 @@ PG_FUNCTION_INFO_V1(lifeguard_worker_status);
 /* The same error is recorded as an event at most once per this interval */
 #define LIFEGUARD_ERROR_EVENT_MS		60000
 
-#define WORKER_STATUS_COLS	15
+#define WORKER_STATUS_COLS	18
 
 /* Whether the extension exists in lifeguard.database; -1 before the first check */
 static int	extension_state = -1;
@@ -135,7 +136,8 @@ lifeguard_wake_worker(void)
  * Publish the pg_lifeguard settings this worker has in force, as a JSON
  * object of name (without the "lifeguard." prefix) to the value SHOW would
  * print.  Every lifeguard.* setting appears without being listed here;
- * developer options (GUC_NO_SHOW_ALL) are left out.
+ * developer options (GUC_NO_SHOW_ALL) and secrets (GUC_SUPERUSER_ONLY:
+ * lifeguard.http_token) are left out.
  */
 static void
 publish_settings(void)
@@ -159,6 +161,7 @@ publish_settings(void)
 
 		if (strncmp(var->name, prefix, prefixlen) != 0 ||
 			(var->flags & GUC_NO_SHOW_ALL) ||
+			(var->flags & GUC_SUPERUSER_ONLY) ||
 			(var->flags & GUC_CUSTOM_PLACEHOLDER))
 			continue;
 
@@ -297,6 +300,9 @@ tick_body(void)
 
 	/* partitions and jobs, every check_interval (they only observe) */
 	lifeguard_checks_tick(now);
+
+	/* last, so that this tick's events are written in this tick */
+	lifeguard_eventlog_tick(now, extension_state == 1);
 
 	if (lifeguard_debug_tick_error)
 	{
@@ -536,6 +542,7 @@ lifeguard_worker_status(PG_FUNCTION_ARGS)
 	bool		nulls[WORKER_STATUS_COLS];
 	uint64		calls;
 	uint64		ns;
+	uint64		pending;
 
 	lifeguard_require_monitor("worker_status");
 
@@ -573,6 +580,12 @@ lifeguard_worker_status(PG_FUNCTION_ARGS)
 	values[13] = Float8GetDatum(calls > 0 ? ns / 1000.0 / calls : 0.0);
 	nulls[13] = (calls == 0);
 	values[14] = Int64GetDatum((int64) w->lock_graphs);
+	LWLockAcquire(LifeguardState->lock, LW_SHARED);
+	pending = LifeguardState->next_seq - 1 - LifeguardState->persisted_seq;
+	LWLockRelease(LifeguardState->lock);
+	values[15] = Int64GetDatum((int64) pg_atomic_read_u64(&LifeguardState->events_persisted));
+	values[16] = Int64GetDatum((int64) Min(pending, (uint64) LifeguardState->ring_size));
+	values[17] = Int64GetDatum((int64) pg_atomic_read_u64(&LifeguardState->events_dropped));
 
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

@@ -406,6 +406,21 @@ bench_round_ratios() {
 		}'
 }
 
+# bench_dist FILE  - print "N MEDIAN P90 MAX" of the numbers in FILE, one
+# per line (p90 by nearest rank); "0 nan nan nan" when there are none.
+# For distributions of single measurements (tick times, reaction times),
+# not for rounds.
+bench_dist() {
+	{ cat "$1" 2>/dev/null || true; } | sort -g | awk '
+		{ v[NR] = $1 }
+		END {
+			if (NR == 0) { print "0 nan nan nan"; exit }
+			m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+			k = int(0.9 * NR); if (k < 0.9 * NR) k++; if (k < 1) k = 1
+			printf "%d %s %s %s\n", NR, m, v[k], v[NR]
+		}'
+}
+
 # bench_calc EXPR  - print an awk arithmetic expression's value.
 bench_calc() {
 	awk "BEGIN { printf \"%.6f\", $1 }"

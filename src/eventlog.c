@@ -1,0 +1,464 @@
+/*-------------------------------------------------------------------------
+ *
+ * eventlog.c
+ *		Persisting the event ring into lifeguard.events, pruning it, and
+ *		sending events with NOTIFY.
+ *
+ * Only the worker of lifeguard.database runs this, at the end of every
+ * tick.  The ring (events.c) is the primary record: recording an event
+ * never touches a table, so it works in the login hook, on a hot standby
+ * and when nothing can be written.  This module copies what the ring holds
+ * into the table afterwards, in small batches:
+ *
+ *	- persisted_seq (shared memory) is the last event written, or lost.
+ *	  A batch of at most EVENTLOG_BATCH events after it is copied out of the
+ *	  ring, written in one transaction, and the mark moves only when that
+ *	  transaction committed.  Until then the events stay in the ring, and the
+ *	  next tick tries again.
+ *	- An event the ring overwrote before it was written is lost: the mark
+ *	  jumps over it and events_dropped counts it.  That is what happens on a
+ *	  hot standby (nothing is ever written there), while the table is locked
+ *	  by someone else, or while writes fail (disk full, the extension not
+ *	  created yet).
+ *	- Never waiting: the table is locked with ConditionalLockRelationOid and
+ *	  the batch waits for the next tick when the lock is not granted at once;
+ *	  lock_timeout is set as a safety net only.  Errors are caught in a
+ *	  subtransaction and logged (at most once a minute), never recorded as
+ *	  events: a failing write must not feed the ring it is trying to drain.
+ *	- Retention: every lifeguard.check_interval, rows older than
+ *	  lifeguard.event_retention are deleted, at most EVENTLOG_PRUNE_BATCH at
+ *	  a time, skipping rows someone else has locked.
+ *	- NOTIFY: with lifeguard.notify on, every event is sent on channel
+ *	  "lifeguard" as a JSON object, in a transaction of its own so that a
+ *	  full notification queue cannot hold back the table.  Notifications
+ *	  are sent at most once: a batch whose NOTIFY failed is skipped.  None is
+ *	  sent on a hot standby, where NOTIFY is not allowed.
+ *
+ * Copyright (c) 2026, pg_lifeguard developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/async.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "storage/lmgr.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/json.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "pg_lifeguard.h"
+#include "eventlog.h"
+#include "events.h"
+#include "shmem.h"
+
+/* Most events written (or notified) per tick */
+#define EVENTLOG_BATCH			100
+
+/* Most rows deleted per pruning */
+#define EVENTLOG_PRUNE_BATCH	10000
+
+/* Safety net only: locks are taken conditionally first */
+#define EVENTLOG_LOCK_TIMEOUT	"500ms"
+
+/* The same failure is logged at most once per this interval */
+#define EVENTLOG_WARN_MS		60000
+
+#define EVENTLOG_CHANNEL		"lifeguard"
+
+static const char *const insert_sql =
+"INSERT INTO lifeguard.events (event_time, seq, kind, severity, pid, role, "
+"database, application_name, policy, action, detail) "
+"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+"jsonb_build_object('message', $11::text))";
+
+static const char *const prune_sql =
+"DELETE FROM lifeguard.events WHERE id IN "
+"(SELECT id FROM lifeguard.events WHERE event_time < $1 "
+"ORDER BY event_time LIMIT " CppAsString2(EVENTLOG_PRUNE_BATCH) " "
+"FOR UPDATE SKIP LOCKED)";
+
+#define INSERT_NARGS	11
+
+static TimestampTz last_prune = 0;
+static char last_warning[LIFEGUARD_ERROR_LEN];
+static TimestampTz last_warning_at = 0;
+
+/*
+ * Copy up to "max" events that follow *mark out of the ring into buf.
+ * Events the ring has overwritten since are skipped: *mark moves past
+ * them and their number is returned in *lost.  Returns the number copied.
+ */
+static int
+take_events(uint64 *mark, LifeguardEvent *buf, int max, uint64 *lost)
+{
+	LifeguardShared *s = LifeguardState;
+	uint64		last;
+	uint64		first;
+	uint64		seq;
+	int			n = 0;
+
+	*lost = 0;
+	LWLockAcquire(s->lock, LW_EXCLUSIVE);
+	last = s->next_seq - 1;
+	first = (last > (uint64) s->ring_size) ? last - s->ring_size + 1 : 1;
+	if (*mark + 1 < first)
+	{
+		*lost = first - 1 - *mark;
+		*mark = first - 1;
+	}
+	for (seq = *mark + 1; seq <= last && n < max; seq++)
+		memcpy(&buf[n++], &s->ring[(seq - 1) % s->ring_size],
+			   sizeof(LifeguardEvent));
+	LWLockRelease(s->lock);
+	return n;
+}
+
+/* Move *mark to seq, unless it moved past it meanwhile */
+static void
+advance_mark(uint64 *mark, uint64 seq)
+{
+	LWLockAcquire(LifeguardState->lock, LW_EXCLUSIVE);
+	if (*mark < seq)
+		*mark = seq;
+	LWLockRelease(LifeguardState->lock);
+}
+
+/*
+ * Log a failure to write or prune, unless the same one was logged less than
+ * EVENTLOG_WARN_MS ago.
+ */
+static void
+warn_once(const char *what, const char *message)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	char		text[LIFEGUARD_ERROR_LEN];
+
+	snprintf(text, sizeof(text), "%s: %s", what, message);
+	if (strcmp(text, last_warning) == 0 &&
+		!TimestampDifferenceExceeds(last_warning_at, now, EVENTLOG_WARN_MS))
+		return;
+	strlcpy(last_warning, text, sizeof(last_warning));
+	last_warning_at = now;
+	ereport(WARNING,
+			(errmsg("pg_lifeguard: could not %s: %s", what, message),
+			 errdetail("Events stay in the shared-memory ring until they can be written; lifeguard.metrics() counts those lost.")));
+}
+
+/* lifeguard.events, locked without waiting; InvalidOid when absent or busy */
+static Oid
+lock_events_table(void)
+{
+	Oid			nsp = get_namespace_oid("lifeguard", true);
+	Oid			relid;
+
+	if (!OidIsValid(nsp))
+		return InvalidOid;
+	relid = get_relname_relid("events", nsp);
+	if (!OidIsValid(relid) ||
+		!ConditionalLockRelationOid(relid, RowExclusiveLock))
+		return InvalidOid;
+	return relid;
+}
+
+static inline Datum
+text_or_null(const char *str, char *null)
+{
+	*null = (str[0] == '\0') ? 'n' : ' ';
+	return (str[0] == '\0') ? (Datum) 0 : CStringGetTextDatum(str);
+}
+
+/* Insert the events, in the caller's transaction and SPI connection */
+static void
+insert_events(const LifeguardEvent *events, int n)
+{
+	Oid			argtypes[INSERT_NARGS] = {
+		TIMESTAMPTZOID, INT8OID, TEXTOID, TEXTOID, INT4OID, TEXTOID,
+		TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID
+	};
+	SPIPlanPtr	plan;
+	int			i;
+
+	plan = SPI_prepare(insert_sql, INSERT_NARGS, argtypes);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+
+	for (i = 0; i < n; i++)
+	{
+		const LifeguardEvent *ev = &events[i];
+		Datum		values[INSERT_NARGS];
+		char		nulls[INSERT_NARGS];
+		int			rc;
+
+		memset(nulls, ' ', sizeof(nulls));
+		values[0] = TimestampTzGetDatum(ev->time);
+		values[1] = Int64GetDatum((int64) ev->seq);
+		values[2] = CStringGetTextDatum(lifeguard_event_kind_name(ev->kind));
+		values[3] = CStringGetTextDatum(lifeguard_severity_name(ev->severity));
+		values[4] = Int32GetDatum(ev->pid);
+		if (ev->pid == 0)
+			nulls[4] = 'n';
+		values[5] = text_or_null(ev->role, &nulls[5]);
+		values[6] = text_or_null(ev->database, &nulls[6]);
+		values[7] = text_or_null(ev->application_name, &nulls[7]);
+		values[8] = text_or_null(ev->policy, &nulls[8]);
+		values[9] = text_or_null(ev->action, &nulls[9]);
+		values[10] = CStringGetTextDatum(ev->detail);
+
+		rc = SPI_execute_plan(plan, values, nulls, false, 0);
+		if (rc != SPI_OK_INSERT)
+			elog(ERROR, "inserting into lifeguard.events failed: %s",
+				 SPI_result_code_string(rc));
+	}
+}
+
+/* Delete the rows past retention, in the caller's SPI connection */
+static void
+prune_rows(TimestampTz cutoff)
+{
+	Oid			argtypes[1] = {TIMESTAMPTZOID};
+	Datum		values[1];
+	int			rc;
+
+	values[0] = TimestampTzGetDatum(cutoff);
+	rc = SPI_execute_with_args(prune_sql, 1, argtypes, values, NULL, false, 0);
+	if (rc != SPI_OK_DELETE)
+		elog(ERROR, "pruning lifeguard.events failed: %s",
+			 SPI_result_code_string(rc));
+}
+
+typedef enum EventlogWork
+{
+	EVENTLOG_INSERT,
+	EVENTLOG_PRUNE
+} EventlogWork;
+
+/*
+ * Insert the events, or prune old rows, in a transaction of its own.
+ * Returns true when the work was done and committed; false when the table
+ * was absent or busy, or the work failed (logged).
+ */
+static bool
+write_table(EventlogWork work, const LifeguardEvent *events, int n,
+			TimestampTz cutoff)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner;
+	volatile bool done = false;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	(void) set_config_option("lock_timeout", EVENTLOG_LOCK_TIMEOUT,
+							 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL,
+							 true, 0, false);
+	PushActiveSnapshot(GetTransactionSnapshot());
+	oldowner = CurrentResourceOwner;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		if (OidIsValid(lock_events_table()))
+		{
+			if (SPI_connect() != SPI_OK_CONNECT)
+				elog(ERROR, "SPI_connect failed");
+			if (work == EVENTLOG_INSERT)
+				insert_events(events, n);
+			else
+				prune_rows(cutoff);
+			SPI_finish();
+			done = true;
+		}
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		if (lifeguard_error_passes_on(edata))
+			PG_RE_THROW();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+		done = false;
+		warn_once(work == EVENTLOG_INSERT ? "write lifeguard.events" :
+				  "prune lifeguard.events", edata->message);
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	MemoryContextSwitchTo(oldcxt);
+	return done;
+}
+
+/*
+ * Write the next batch of events to lifeguard.events, when the table can
+ * be written; count the events lost meanwhile.
+ */
+static void
+persist_events(bool writable)
+{
+	LifeguardShared *s = LifeguardState;
+	LifeguardEvent *batch;
+	uint64		lost;
+	int			n;
+
+	batch = palloc(sizeof(LifeguardEvent) * EVENTLOG_BATCH);
+	n = take_events(&s->persisted_seq, batch, writable ? EVENTLOG_BATCH : 0,
+					&lost);
+	if (lost > 0)
+		pg_atomic_fetch_add_u64(&s->events_dropped, lost);
+	if (n > 0 && write_table(EVENTLOG_INSERT, batch, n, 0))
+	{
+		advance_mark(&s->persisted_seq, batch[n - 1].seq);
+		pg_atomic_fetch_add_u64(&s->events_persisted, n);
+	}
+	pfree(batch);
+}
+
+/*
+ * The JSON object an event is sent as, and /events returns (http.c).
+ */
+void
+lifeguard_event_json(StringInfo buf, const LifeguardEvent *ev)
+{
+	appendStringInfo(buf, "{\"seq\": " UINT64_FORMAT ", \"event_time\": ",
+					 ev->seq);
+	escape_json(buf, timestamptz_to_str(ev->time));
+	appendStringInfoString(buf, ", \"kind\": ");
+	escape_json(buf, lifeguard_event_kind_name(ev->kind));
+	appendStringInfoString(buf, ", \"severity\": ");
+	escape_json(buf, lifeguard_severity_name(ev->severity));
+	if (ev->pid != 0)
+		appendStringInfo(buf, ", \"pid\": %d", ev->pid);
+	else
+		appendStringInfoString(buf, ", \"pid\": null");
+
+#define JSON_FIELD(name, value) \
+	do { \
+		appendStringInfoString(buf, ", \"" name "\": "); \
+		if ((value)[0] == '\0') \
+			appendStringInfoString(buf, "null"); \
+		else \
+			escape_json(buf, (value)); \
+	} while (0)
+
+	JSON_FIELD("role", ev->role);
+	JSON_FIELD("database", ev->database);
+	JSON_FIELD("application_name", ev->application_name);
+	JSON_FIELD("policy", ev->policy);
+	JSON_FIELD("action", ev->action);
+	JSON_FIELD("detail", ev->detail);
+#undef JSON_FIELD
+	appendStringInfoChar(buf, '}');
+}
+
+/*
+ * Send the next batch of events with NOTIFY, in a transaction of its own.
+ * With lifeguard.notify off, or on a hot standby, the mark follows the ring
+ * so that turning it on later does not replay old events.
+ */
+static void
+notify_events(bool can_notify)
+{
+	LifeguardShared *s = LifeguardState;
+	MemoryContext oldcxt = CurrentMemoryContext;
+	LifeguardEvent *batch;
+	uint64		lost;
+	int			n;
+
+	if (!can_notify)
+	{
+		LWLockAcquire(s->lock, LW_EXCLUSIVE);
+		s->notified_seq = s->next_seq - 1;
+		LWLockRelease(s->lock);
+		return;
+	}
+
+	batch = palloc(sizeof(LifeguardEvent) * EVENTLOG_BATCH);
+	n = take_events(&s->notified_seq, batch, EVENTLOG_BATCH, &lost);
+	if (n == 0)
+	{
+		pfree(batch);
+		return;
+	}
+
+	/* at most once: the mark moves whether or not the NOTIFY goes out */
+	advance_mark(&s->notified_seq, batch[n - 1].seq);
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PG_TRY();
+	{
+		StringInfoData payload;
+		int			i;
+
+		initStringInfo(&payload);
+		for (i = 0; i < n; i++)
+		{
+			resetStringInfo(&payload);
+			lifeguard_event_json(&payload, &batch[i]);
+			Async_Notify(EVENTLOG_CHANNEL, payload.data);
+		}
+		CommitTransactionCommand();
+		pg_atomic_fetch_add_u64(&s->events_notified, n);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		if (lifeguard_error_passes_on(edata))
+			PG_RE_THROW();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		warn_once("send NOTIFY lifeguard", edata->message);
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(oldcxt);
+	pfree(batch);
+}
+
+/*
+ * The worker's part, once per tick: write events, prune, notify.
+ * "installed" says whether the extension (so the table) exists in the
+ * worker's database.
+ */
+void
+lifeguard_eventlog_tick(TimestampTz now, bool installed)
+{
+	bool		writable = installed && !RecoveryInProgress();
+
+	persist_events(writable);
+
+	if (writable && lifeguard_event_retention > 0 &&
+		TimestampDifferenceExceeds(last_prune, now,
+								   lifeguard_check_interval * 1000))
+	{
+		last_prune = now;
+		(void) write_table(EVENTLOG_PRUNE, NULL, 0,
+						   now - (TimestampTz) lifeguard_event_retention * USECS_PER_SEC);
+	}
+
+	notify_events(lifeguard_notify && !RecoveryInProgress());
+}

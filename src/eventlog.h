@@ -1,0 +1,21 @@
+/*-------------------------------------------------------------------------
+ *
+ * eventlog.h
+ *		Persisting events into lifeguard.events, and NOTIFY.
+ *
+ * Copyright (c) 2026, pg_lifeguard developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef LIFEGUARD_EVENTLOG_H
+#define LIFEGUARD_EVENTLOG_H
+
+#include "lib/stringinfo.h"
+#include "utils/timestamp.h"
+
+#include "events.h"
+
+extern void lifeguard_eventlog_tick(TimestampTz now, bool installed);
+extern void lifeguard_event_json(StringInfo buf, const LifeguardEvent *ev);
+
+#endif							/* LIFEGUARD_EVENTLOG_H */
