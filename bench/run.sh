@@ -25,7 +25,7 @@
 #
 # Environment:
 #   LIFEGUARD_BENCH_SKIP_BUILD=1   use the pg_lifeguard already installed
-#   LIFEGUARD_BENCH_ROUNDS         rounds per comparison (default 7; below 5
+#   LIFEGUARD_BENCH_ROUNDS         rounds per comparison (default 5; below 5
 #                                  the report warns)
 #   LIFEGUARD_BENCH_BUDGET         seconds for the whole run (default 870)
 #   LIFEGUARD_BENCH_STANDIN=1      when the installed extension lacks what a
@@ -73,7 +73,7 @@ while IFS= read -r setting; do
 done < <(env | grep -E '^LIFEGUARD_(BENCH_[A-Z_]+|EXTENSION)=' | sort -r || true)
 unset setting
 
-BENCH_ROUNDS=$(bench_env_int LIFEGUARD_BENCH_ROUNDS 7 1)
+BENCH_ROUNDS=$(bench_env_int LIFEGUARD_BENCH_ROUNDS 5 1)
 BENCH_BUDGET=$(bench_env_int LIFEGUARD_BENCH_BUDGET 870 60)
 # shellcheck disable=SC2034  # read by the suite files
 BENCH_STANDIN=${LIFEGUARD_BENCH_STANDIN:-0}

@@ -44,6 +44,30 @@ SET lifeguard.partition_horizon = '3d';
 SHOW lifeguard.partition_horizon;
 RESET lifeguard.partition_horizon;
 
+-- The HTTP endpoint: a numeric address only (no name lookups), a TCP port
+ALTER SYSTEM SET lifeguard.http_listen = 'localhost';
+ALTER SYSTEM SET lifeguard.http_listen = '127.0.0';
+ALTER SYSTEM SET lifeguard.http_listen = '';
+ALTER SYSTEM SET lifeguard.http_port = 65536;
+ALTER SYSTEM SET lifeguard.http_port = -1;
+ALTER SYSTEM SET lifeguard.http_listen = '::1';
+ALTER SYSTEM SET lifeguard.http_listen = '0.0.0.0';
+ALTER SYSTEM RESET lifeguard.http_listen;
+ALTER SYSTEM SET lifeguard.event_retention = -1;
+ALTER SYSTEM SET lifeguard.event_retention = '30d';
+ALTER SYSTEM RESET lifeguard.event_retention;
+ALTER SYSTEM SET lifeguard.notify = 'sometimes';
+
+-- The bearer token is a secret: only superusers and roles that may read all
+-- settings (pg_read_all_settings, which pg_monitor includes) see it, and
+-- worker_status().settings leaves it out (see worker_status.sql)
+CREATE ROLE lg_settings_reader LOGIN;
+SET ROLE lg_settings_reader;
+SHOW lifeguard.http_token;
+SELECT count(*) AS token_rows FROM pg_settings WHERE name = 'lifeguard.http_token';
+RESET ROLE;
+DROP ROLE lg_settings_reader;
+
 -- Well-formed lists are accepted (and taken back)
 ALTER SYSTEM SET lifeguard.databases = 'postgres, "App DB"';
 ALTER SYSTEM RESET lifeguard.databases;

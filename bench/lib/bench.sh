@@ -46,7 +46,7 @@ BENCH_STAMP=                    # timestamp in report file names
 BENCH_COMMAND=                  # the command line, for the reports
 BENCH_BUILD_INFO=               # which pg_lifeguard build is measured
 BENCH_BUDGET=870                # seconds the whole run may take
-BENCH_ROUNDS=7                  # rounds per comparison
+BENCH_ROUNDS=5                  # rounds per comparison
 BENCH_STANDIN=0                 # 1: time stand-ins for missing functions
 BENCH_NOTES=()                  # notes for the current suite's report
 

@@ -32,7 +32,7 @@
 # runs in a loop, `pgbench -n -c 1 -T QUERY_SECONDS` as superuser over the
 # Unix socket.  B/A > 1 means lifeguard.blockers() answers faster.
 #
-# Settings: LIFEGUARD_BENCH_QUERY_SECONDS (5), LIFEGUARD_BENCH_ROUNDS.
+# Settings: LIFEGUARD_BENCH_QUERY_SECONDS (3), LIFEGUARD_BENCH_ROUNDS.
 
 # Called indirectly (suite_NAME, bench_interleave's ARMFUNC).
 # shellcheck disable=SC2317
@@ -113,7 +113,7 @@ suite_locks() {
 	local rounds hold i mode sql=() total waiting tree_rows tree_roots tree_max bl_rows bl_roots
 	local pid quiet_ok=1
 	rounds=$BENCH_ROUNDS
-	QUERY_SECONDS=$(bench_env_int LIFEGUARD_BENCH_QUERY_SECONDS 5 1)
+	QUERY_SECONDS=$(bench_env_int LIFEGUARD_BENCH_QUERY_SECONDS 3 1)
 	hold=$((2 * rounds * 3 * 2 * (QUERY_SECONDS + 2) + 300))
 	LOCKS_ROOT_PIDS=()
 

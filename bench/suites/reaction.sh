@@ -233,7 +233,7 @@ react_batch() {
 }
 
 suite_reaction() {
-	local k nap b kind n med p90 max verdict actions line sql=() miss=()
+	local k nap b kind n med p90 max verdict actions line shown sql=() miss=()
 	REACT_SESSIONS=$(bench_env_int LIFEGUARD_BENCH_REACTION_SESSIONS 10 1)
 	REACT_BATCHES=$(bench_env_int LIFEGUARD_BENCH_REACTION_BATCHES 2 1)
 	REACT_TOLD=0
@@ -287,10 +287,14 @@ suite_reaction() {
 		done
 	done
 
+	shown=
+	for nap in "${REACT_NAPTIMES[@]}"; do
+		shown+="${shown:+; }${REACT_SHOWN[$nap]}"
+	done
 	bench_report_begin reaction "reaction: time from a broken limit to pg_lifeguard's action" \
 		"cluster: max_connections 100 (at most $((4 * REACT_SESSIONS + 5)) sessions at once here), shared_buffers 128MB, fsync off, $LG_EXTENSION preloaded and created in \`postgres\`; 3 enabled policies, limit $REACT_LIMIT_MS ms each, action \`cancel\`: \`statement_timeout\` (role lg_r_stmt, \`SELECT pg_sleep(60)\`), \`idle_in_transaction_timeout\` (role lg_r_itx, \`BEGIN; SELECT 1;\` then idle; terminated, as a cancel is ignored there), \`blocking_timeout\` (role lg_r_root: \`LOCK TABLE ... IN ACCESS EXCLUSIVE MODE\` then \`SELECT pg_sleep(60)\` in that transaction, one waiter \`SELECT count(*)\` behind each)" \
-		"\`lifeguard.naptime\` set with ALTER SYSTEM and a reload, checked in force before measuring: $(for nap in "${REACT_NAPTIMES[@]}"; do printf '%s; ' "${REACT_SHOWN[$nap]}"; done)" \
-		"per naptime: $REACT_BATCHES batches; per batch $REACT_SESSIONS roots take their locks, then $REACT_SESSIONS sessions of each kind (waiters, statements, idle transactions) start, each after a random delay in [0, $REACT_SPREAD_MS ms), so limits run out at random phases of the tick; the three kinds run together" \
+		"\`lifeguard.naptime\` set with ALTER SYSTEM and a reload, checked in force before measuring: $shown" \
+		"per naptime: $REACT_BATCHES batch(es); per batch $REACT_SESSIONS roots take their locks, then $REACT_SESSIONS sessions of each kind (waiters, statements, idle transactions) start, each after a random delay in [0, $REACT_SPREAD_MS ms), so limits run out at random phases of the tick; the three kinds run together" \
 		"measure: reaction − limit = \`event_time\` of the session's event in \`lifeguard.recent_events()\` (recorded by the worker right after the signal) − the violation's start − the limit; start = \`pg_stat_activity.query_start\` (statement), \`pg_stat_activity.state_change\` (idle in transaction), \`pg_locks.waitstart\` of the blocked waiter (blocking): all server timestamps, read by an observer session polling every 20 ms while the violation lasts; no client round trip enters the figure" \
 		"goal: reaction − limit ≤ one naptime at every percentile measured (median, p90 by nearest rank, max)"
 	bench_report "| naptime | limit | n | median ms | p90 ms | max ms | actions | goal ≤ naptime |" \

@@ -18,7 +18,7 @@
 # means the pg_lifeguard function answers faster.  No goal is set; the
 # figures are reported.
 #
-# Settings: LIFEGUARD_BENCH_QUERY_SECONDS (5),
+# Settings: LIFEGUARD_BENCH_QUERY_SECONDS (3),
 # LIFEGUARD_BENCH_SNAPSHOT_CONNECTIONS (300), LIFEGUARD_BENCH_ROUNDS.
 
 # Called indirectly (suite_NAME, bench_interleave's ARMFUNC).
@@ -26,7 +26,7 @@
 
 bench_register snapshot 215 "slot snapshot: lifeguard.slots()/slot_usage() vs pg_stat_activity at 300 connections"
 
-QUERY_SECONDS=5
+QUERY_SECONDS=3
 declare -gA SNAP_SCRIPT=()      # "CMP ARM" -> pgbench script file
 
 # snapshot_arm_slots ARM LOG / snapshot_arm_usage ARM LOG  - run one query
@@ -41,7 +41,7 @@ snapshot_arm_usage() { snapshot_run usage "$1" "$2"; }
 suite_snapshot() {
 	local rounds conns n_idle n_itx n_active hold total slots_q usage_q standin=0
 	rounds=$BENCH_ROUNDS
-	QUERY_SECONDS=$(bench_env_int LIFEGUARD_BENCH_QUERY_SECONDS 5 1)
+	QUERY_SECONDS=$(bench_env_int LIFEGUARD_BENCH_QUERY_SECONDS 3 1)
 	conns=$(bench_env_int LIFEGUARD_BENCH_SNAPSHOT_CONNECTIONS 300 3)
 	n_itx=$((conns / 10))
 	n_active=$((conns / 10))

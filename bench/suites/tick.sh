@@ -1,11 +1,12 @@
 # shellcheck shell=bash
 #
 # bench/suites/tick.sh - what one tick of the pg_lifeguard worker costs,
-# as the worker itself times it, at four loads.
+# as the worker itself times it, and how that grows with the connections.
 #
-# One cluster, max_connections 400, lifeguard.naptime = 100 (ms),
-# pg_lifeguard preloaded and created in `postgres` (the worker's database).
-# One psql session samples
+# One cluster, max_connections 1000 (so that 900 sessions fit, and the same
+# number of backend slots is scanned at every load), lifeguard.naptime = 100
+# (ms), pg_lifeguard preloaded and created in `postgres` (the worker's
+# database).  One psql session samples
 #
 #     SELECT ticks, last_tick_us FROM lifeguard.worker_status()
 #
@@ -14,51 +15,61 @@
 # otherwise it is skipped, and the report says how many were.  The loads,
 # in this order:
 #
-#   idle0       no client session held (only the sampling session)
-#   idle        TICK_IDLE (200) idle sessions held by a background pgbench
-#               (role lg_idle, `\sleep`), no policy
-#   policies    the same sessions, plus 3 enabled policies that set only
-#               max_connections and idle_timeout ('1 hour', so nobody is
-#               shed): one matches every held session by role, one by
-#               application_name ('pgbench%'), one matches none (role
-#               lg_other).  An idle_timeout makes the worker describe every
-#               session and match it against the policies on each tick.
+#   idle-N      for each N of TICK_LOADS (0 100 300 900): N idle sessions
+#               held by background pgbench processes (role lg_idle,
+#               `\sleep`), added 100, 200, 600 at a time; no policy, nobody
+#               waiting.  The series.
+#   then back at TICK_GOAL_LOAD (300) idle sessions (the sessions added
+#   last are ended):
+#   policies    plus 3 enabled policies that set only max_connections and
+#               idle_timeout ('1 hour', so nobody is shed): one matches every
+#               held session by role, one by application_name ('pgbench%'),
+#               one matches none (role lg_other).  An idle_timeout makes the
+#               worker describe every session and match it against the
+#               policies on each tick.
 #   limits      the same, plus 2 policies setting statement_timeout,
 #               idle_in_transaction_timeout, transaction_timeout and
 #               blocking_timeout ('1 hour': nobody is acted on), one
-#               matching by role, one by application_name: the worker
-#               also checks every session against the time limits.
+#               matching by role, one by application_name: the worker also
+#               checks every session against the time limits.
 #
-# Goal (issue 4/7): median tick under 100 us with 200 idle connections and
-# no waiters (the "idle" load).
+# Goals (issue 7): median tick under 100 us at 300 idle connections and no
+# waiters (the idle-300 load), and growth with the connections linear or
+# better.  The report gives the growth per 100 connections between the
+# loads, and the ratio of the growth from 300 to 900 to the growth from 0
+# to 300 (per 100 connections): about 1 for a cost linear in the
+# sessions, above 1 for a cost that grows faster (quadratic: about 4).
 #
 # Ticks are not filtered: the worker rechecks the catalogs in a short
 # transaction every 5 s, and those ticks are longer.  About 1 sample in 50
 # lands on one; they count in the median and p90 like any other tick, and
 # the max is most likely one of them.
 #
-# Side by side, at the "idle" load: the query a DBA would poll instead,
-# `SELECT state, count(*) FROM pg_stat_activity GROUP BY state`, and
-# `SELECT 1` as the client round-trip floor, each in a loop by
-# `pgbench -n -c 1 -j 1 -T QUERY_SECONDS` as superuser over the Unix
-# socket, interleaved for TICK_QUERY_ROUNDS rounds; reported: mean latency
-# per query (pgbench), median over the rounds.  Not the same measure as
-# the tick: the tick is timed inside the worker (its own work only, no
-# client, no parse or plan), the query through a client round trip.
+# Side by side, at the TICK_GOAL_LOAD load without policies: the query a
+# DBA would poll instead, `SELECT state, count(*) FROM pg_stat_activity
+# GROUP BY state`, and `SELECT 1` as the client round-trip floor, each in a
+# loop by `pgbench -n -c 1 -j 1 -T QUERY_SECONDS` as superuser over the
+# Unix socket, interleaved for TICK_QUERY_ROUNDS rounds; reported: mean
+# latency per query (pgbench), median over the rounds.  Not the same
+# measure as the tick: the tick is timed inside the worker (its own work
+# only, no client, no parse or plan), the query through a client round
+# trip.
 #
-# Settings (default): LIFEGUARD_BENCH_TICK_SAMPLES (200),
-# LIFEGUARD_BENCH_TICK_IDLE (200), LIFEGUARD_BENCH_TICK_QUERY_ROUNDS (3),
-# LIFEGUARD_BENCH_QUERY_SECONDS (5).  With the defaults the suite takes
-# about 2 minutes.
+# Settings (default): LIFEGUARD_BENCH_TICK_SAMPLES (100),
+# LIFEGUARD_BENCH_TICK_LOADS ("0 100 300 900", increasing, must include
+# 300), LIFEGUARD_BENCH_TICK_QUERY_ROUNDS (3), LIFEGUARD_BENCH_QUERY_SECONDS
+# (3).  With the defaults the suite takes about 2 minutes.
 
 # Called indirectly (suite_NAME, bench_interleave's ARMFUNC).
 # shellcheck disable=SC2317
 
-bench_register tick 120 "worker tick: last_tick_us at 0 and 200 idle sessions, with and without policies, vs the pg_stat_activity query"
+bench_register tick 115 "worker tick: last_tick_us at 0, 100, 300 and 900 idle sessions (max_connections 1000), with and without policies, vs the pg_stat_activity query"
 
 TICK_INTERVAL=0.1               # seconds between samples
 TICK_NAPTIME=100                # lifeguard.naptime, ms
-TICK_MAXCONN=400
+TICK_MAXCONN=1000
+TICK_GOAL_LOAD=300              # idle sessions of the goal, and of the policy loads
+TICK_GOAL_US=100                # the goal: median tick under this
 TICK_SCRIPT=                    # the sampling psql script
 declare -gA TICK_QSCRIPT=()     # query arm -> pgbench script file
 declare -gA TICK_SKIPPED=()     # load -> samples skipped (no new tick)
@@ -111,6 +122,7 @@ tick_sample() {
 	raw=$BENCH_WORK/logs/tick-samples-$load.log
 	out=$BENCH_WORK/results/tick/$load
 	mkdir -p "$BENCH_WORK/results/tick"
+	rm -f "$out"
 	before=$(tick_status "errors, restarts") || return 1
 	TICK_CLIENTS[$load]=$(bench_sql tick postgres \
 		"SELECT count(*) - 1 FROM pg_stat_activity WHERE backend_type = 'client backend'") || return 1
@@ -142,17 +154,33 @@ tick_sample() {
 	fi
 }
 
-# tick_stats FILE  - print "N MEDIAN P90 MAX" of the values in FILE (p90
-# by nearest rank).
-tick_stats() {
-	sort -n "$1" | awk '
-		{ v[NR] = $1 }
-		END {
-			if (NR == 0) { print "0 nan nan nan"; exit }
-			m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-			k = int(0.9 * NR); if (k < 0.9 * NR) k++; if (k < 1) k = 1
-			printf "%d %s %s %s\n", NR, m, v[k], v[NR]
-		}'
+# tick_hold TAG N SECONDS  - N more idle sessions of lg_idle, held by one
+# background pgbench for at most SECONDS; its pid is left in
+# TICK_LAST_HOLDER (and in BENCH_HOLD_PIDS, for the cleanup).
+tick_hold() {
+	local tag=$1 n=$2 seconds=$3 jobs
+	jobs=$((n < 10 ? n : 10))
+	pgbench -n -h "${BENCH_SOCK[tick]}" -p "${BENCH_PORT[tick]}" -U lg_idle \
+		-c "$n" -j "$jobs" -T "$seconds" -f "$BENCH_WORK/scripts/tick-hold-idle.sql" postgres \
+		</dev/null >"$BENCH_WORK/logs/hold-tick-$tag.log" 2>&1 &
+	BENCH_HOLD_PIDS+=($!)
+	TICK_LAST_HOLDER=$!
+}
+
+# tick_wait_idle N TIMEOUT  - wait until exactly N sessions of lg_idle are
+# there, all idle.
+tick_wait_idle() {
+	local want=$1 deadline=$((SECONDS + $2)) have=-1 idle=-1
+	while ((SECONDS < deadline)); do
+		read -r have idle < <(bench_sql tick postgres "SELECT count(*), count(*) FILTER (WHERE state = 'idle')
+			FROM pg_stat_activity WHERE usename = 'lg_idle'" | tr '|' ' ') || have=-1
+		if ((have == want && idle == want)); then
+			return 0
+		fi
+		sleep 0.5
+	done
+	lg_err "tick: $have sessions of lg_idle ($idle idle) after $2 s, expected $want idle"
+	return 1
 }
 
 # tick_arm_query ARM LOG  - one pgbench loop of ARM's query.
@@ -165,7 +193,7 @@ tick_arm_query() {
 # to stay under.
 tick_row() {
 	local load=$1 label=$2 goal=$3 n med p90 max verdict=-
-	read -r n med p90 max < <(tick_stats "$BENCH_WORK/results/tick/$load")
+	read -r n med p90 max < <(bench_dist "$BENCH_WORK/results/tick/$load")
 	if [[ $goal != - ]]; then
 		if awk -v m="$med" -v g="$goal" 'BEGIN { exit !(m < g) }'; then
 			verdict="goal median < $goal µs met"
@@ -176,21 +204,36 @@ tick_row() {
 	bench_report "| $label | ${TICK_CLIENTS[$load]} | $n (${TICK_SKIPPED[$load]} skipped) | $med | $p90 | $max | $verdict |"
 }
 
+# tick_median LOAD  - the median of a load's samples.
+tick_median() {
+	bench_dist "$BENCH_WORK/results/tick/$1" | cut -d' ' -f2
+}
+
 suite_tick() {
-	local qrounds idle hold i n med p90 max qlat qmin qmax slat smin smax published want
-	TICK_SAMPLES=$(bench_env_int LIFEGUARD_BENCH_TICK_SAMPLES 200 10)
-	idle=$(bench_env_int LIFEGUARD_BENCH_TICK_IDLE 200 1)
+	local qrounds hold i n med p90 max qlat qmin qmax slat smin smax published want
+	local loads=() above=() load prev held pid growth fit m0 mg mlast g1 g2 ratio verdict
+	TICK_SAMPLES=$(bench_env_int LIFEGUARD_BENCH_TICK_SAMPLES 100 10)
 	qrounds=$(bench_env_int LIFEGUARD_BENCH_TICK_QUERY_ROUNDS 3 1)
-	QUERY_SECONDS=$(bench_env_int LIFEGUARD_BENCH_QUERY_SECONDS 5 1)
-	if ((idle + 20 > TICK_MAXCONN)); then
-		lg_err "LIFEGUARD_BENCH_TICK_IDLE must stay under $((TICK_MAXCONN - 20)) (max_connections $TICK_MAXCONN)"
+	QUERY_SECONDS=$(bench_env_int LIFEGUARD_BENCH_QUERY_SECONDS 3 1)
+	read -r -a loads <<<"${LIFEGUARD_BENCH_TICK_LOADS:-0 100 300 900}"
+	prev=-1
+	for load in "${loads[@]}"; do
+		if ! [[ $load =~ ^[0-9]+$ ]] || ((load <= prev || load + 20 > TICK_MAXCONN)); then
+			lg_err "LIFEGUARD_BENCH_TICK_LOADS must be increasing integers under $((TICK_MAXCONN - 20)) (got '${loads[*]}')"
+			return 1
+		fi
+		prev=$load
+	done
+	if [[ " ${loads[*]} " != *" $TICK_GOAL_LOAD "* || ${loads[0]} != 0 ]]; then
+		lg_err "LIFEGUARD_BENCH_TICK_LOADS must start with 0 and include $TICK_GOAL_LOAD (got '${loads[*]}')"
 		return 1
 	fi
 	# The holders outlive the measurement with a margin; the cleanup kills
 	# them earlier, and stopping the server ends them in any case.
-	hold=$((4 * TICK_SAMPLES + 2 * qrounds * (QUERY_SECONDS + 2) + 300))
+	hold=$(((${#loads[@]} + 2) * (TICK_SAMPLES / 5 + 10) + 2 * qrounds * (QUERY_SECONDS + 2) + 300))
 	TICK_SKIPPED=()
 	TICK_CLIENTS=()
+	rm -rf "$BENCH_WORK/results/tick"
 
 	# shellcheck disable=SC2034  # read by bench_cluster (dynamic scope)
 	local BENCH_CLUSTER_CONF=("lifeguard.naptime = $TICK_NAPTIME")
@@ -208,20 +251,39 @@ suite_tick() {
 		[stat]=$(bench_script tick-stat.sql "$TICK_STAT_Q")
 		[select1]=$(bench_script tick-select1.sql 'SELECT 1;')
 	)
+	bench_script tick-hold-idle.sql "\\sleep $hold s" >/dev/null
 
-	# 1. Nobody connected.
-	sleep 2
-	tick_sample idle0 || return 1
+	# 1. The series: more and more idle sessions, no policy.
+	held=0
+	above=()
+	for load in "${loads[@]}"; do
+		if ((load > held)); then
+			lg_say "tick: opening $((load - held)) more idle sessions ($load in all)"
+			tick_hold "$held-$load" $((load - held)) "$hold"
+			if ((held >= TICK_GOAL_LOAD)); then
+				above+=("$TICK_LAST_HOLDER")
+			fi
+			held=$load
+			tick_wait_idle "$held" 120 || return 1
+		fi
+		sleep 2
+		tick_sample "idle-$load" || return 1
+	done
 
-	# 2. Idle sessions, no policy.
-	lg_say "tick: opening $idle idle sessions"
-	bench_hold tick lg_idle "$idle" "$(bench_script tick-hold-idle.sql "\\sleep $hold s")" "$hold"
-	bench_wait_sessions tick "usename = 'lg_idle' AND state = 'idle'" "$idle" 90 || return 1
-	sleep 2
-	tick_sample idle || return 1
+	# 2. Back to the goal's load: end the sessions added after it.
+	if ((${#above[@]})); then
+		lg_say "tick: ending the $((held - TICK_GOAL_LOAD)) sessions above $TICK_GOAL_LOAD"
+		for pid in "${above[@]}"; do
+			kill "$pid" 2>/dev/null || true
+		done
+		for pid in "${above[@]}"; do
+			wait "$pid" 2>/dev/null || true
+		done
+		tick_wait_idle "$TICK_GOAL_LOAD" 60 || return 1
+	fi
 
 	# The query a DBA would poll, at the same load, and SELECT 1.
-	lg_say "tick: pg_stat_activity query and SELECT 1, $qrounds rounds x 2 x ${QUERY_SECONDS} s"
+	lg_say "tick: pg_stat_activity query and SELECT 1 at $TICK_GOAL_LOAD idle sessions, $qrounds rounds x 2 x ${QUERY_SECONDS} s"
 	bench_interleave query "$qrounds" "$QUERY_SECONDS" tick_arm_query stat select1 || return 1
 
 	# 3. The same sessions, with policies the worker matches every tick.
@@ -230,7 +292,7 @@ suite_tick() {
 		VALUES ('tick_role', 'lg_idle', NULL, 1000, '1 hour'),
 		       ('tick_app', NULL, 'pgbench%', 1000, '1 hour'),
 		       ('tick_none', 'lg_other', NULL, 10, '1 hour')" >/dev/null || return 1
-	want="tick_app=$idle tick_none=0 tick_role=$idle"
+	want="tick_app=$TICK_GOAL_LOAD tick_none=0 tick_role=$TICK_GOAL_LOAD"
 	published=
 	for ((i = 0; i < 50; i++)); do
 		published=$(bench_sql tick postgres "SELECT string_agg(name || '=' || connections, ' ' ORDER BY name)
@@ -248,8 +310,8 @@ suite_tick() {
 	sleep 2
 	tick_sample policies || return 1
 	n=$(bench_sql tick postgres "SELECT count(*) FROM pg_stat_activity WHERE usename = 'lg_idle'") || return 1
-	if ((n != idle)); then
-		lg_err "tick: $n of the $idle idle sessions are left after the policies phase (some were shed?)"
+	if ((n != TICK_GOAL_LOAD)); then
+		lg_err "tick: $n of the $TICK_GOAL_LOAD idle sessions are left after the policies phase (some were shed?)"
 		return 1
 	fi
 
@@ -272,28 +334,69 @@ suite_tick() {
 	sleep 2
 	tick_sample limits || return 1
 
-	bench_report_begin tick "tick: the worker's tick at 0 and $idle idle sessions" \
-		"cluster: max_connections $TICK_MAXCONN, shared_buffers 128MB, fsync off, analyzed and frozen before measuring, $LG_EXTENSION preloaded and created in \`postgres\`, \`lifeguard.naptime = $TICK_NAPTIME\`" \
-		"idle sessions: held by a background \`pgbench -c $idle\` (role lg_idle, application_name pgbench, script \`\\sleep\`); policies phase: 3 enabled policies with max_connections and idle_timeout '1 hour' only (role lg_idle, application_name 'pgbench%', role lg_other), checked in force with $idle sessions counted on the first two before sampling; nobody was shed" \
+	bench_report_begin tick "tick: the worker's tick at ${loads[*]} idle sessions" \
+		"cluster: max_connections $TICK_MAXCONN (at every load, so the worker scans the same number of slots), shared_buffers 128MB, fsync off, analyzed and frozen before measuring, $LG_EXTENSION preloaded and created in \`postgres\`, \`lifeguard.naptime = $TICK_NAPTIME\`" \
+		"idle sessions: held by background \`pgbench\` processes (role lg_idle, application_name pgbench, script \`\\sleep\`), added in steps up to each load, checked all idle before sampling; no policy and nobody waiting in the series; then back to $TICK_GOAL_LOAD sessions for the policy loads: 3 enabled policies with max_connections and idle_timeout '1 hour' only (role lg_idle, application_name 'pgbench%', role lg_other), checked in force with $TICK_GOAL_LOAD sessions counted on the first two before sampling, nobody shed; then 2 more with four time limits of '1 hour' each" \
 		"measure: \`SELECT ticks, last_tick_us FROM lifeguard.worker_status()\` from one psql session, $TICK_SAMPLES readings $TICK_INTERVAL s apart (\`pg_sleep\`) per load; a reading counts only when \`ticks\` advanced (a new tick), else it is skipped; \`last_tick_us\` is the wall-clock time of the worker's last tick, measured by the worker itself" \
 		"not filtered: every 5 s the worker rechecks the catalogs in a short transaction; those ticks count in the median and p90 like the others, and the max includes them" \
 		"client sessions: client backends in \`pg_stat_activity\` besides the sampling psql session (which is there at every load)"
 	bench_report "| load | client sessions | samples | median µs | p90 µs | max µs | goal |" \
 		"| --- | --- | --- | --- | --- | --- | --- |"
-	tick_row idle0 "no client session held" -
-	tick_row idle "$idle idle sessions, no policy, no waiter" 100
-	tick_row policies "$idle idle sessions + 3 policies (max_connections, idle_timeout)" -
+	for load in "${loads[@]}"; do
+		if ((load == 0)); then
+			tick_row idle-0 "no client session held" -
+		elif ((load == TICK_GOAL_LOAD)); then
+			tick_row "idle-$load" "$load idle sessions, no policy, no waiter" "$TICK_GOAL_US"
+		else
+			tick_row "idle-$load" "$load idle sessions, no policy, no waiter" -
+		fi
+	done
+	tick_row policies "$TICK_GOAL_LOAD idle sessions + 3 policies (max_connections, idle_timeout)" -
 	tick_row limits "the same + 2 policies with 4 time limits each, matching every session" -
 
-	read -r n med p90 max < <(tick_stats "$BENCH_WORK/results/tick/idle")
+	# Growth with the connections, from the medians of the series.
+	growth=
+	prev=
+	for load in "${loads[@]}"; do
+		if [[ -n $prev ]]; then
+			growth+="${growth:+, }$prev→$load: $(bench_fmt "$(bench_calc "($(tick_median "idle-$load") - $(tick_median "idle-$prev")) * 100 / ($load - $prev)")" 1)"
+		fi
+		prev=$load
+	done
+	# least-squares slope of median against sessions, per 100 sessions
+	fit=$(for load in "${loads[@]}"; do printf '%s %s\n' "$load" "$(tick_median "idle-$load")"; done |
+		awk '{ n++; sx += $1; sy += $2; sxx += $1 * $1; sxy += $1 * $2 }
+			END { d = n * sxx - sx * sx; if (n < 2 || d == 0) print "nan"; else printf "%.2f\n", 100 * (n * sxy - sx * sy) / d }')
+	bench_report "" "Growth with the connections (medians of the series above, no policy):" "" \
+		"- per 100 more idle sessions, between loads: $growth µs; least-squares slope over the ${#loads[@]} loads: $fit µs per 100 sessions"
+	mlast=${loads[-1]}
+	if ((mlast > TICK_GOAL_LOAD)); then
+		m0=$(tick_median idle-0)
+		mg=$(tick_median "idle-$TICK_GOAL_LOAD")
+		g1=$(bench_calc "($mg - $m0) * 100 / $TICK_GOAL_LOAD")
+		g2=$(bench_calc "($(tick_median "idle-$mlast") - $mg) * 100 / ($mlast - $TICK_GOAL_LOAD)")
+		if awk -v a="$g1" 'BEGIN { exit !(a > 0) }'; then
+			ratio=$(bench_calc "$g2 / $g1")
+			if awk -v r="$ratio" 'BEGIN { exit !(r <= 1.1) }'; then
+				verdict="linear or better (goal met)"
+			else
+				verdict="faster than linear (goal **MISSED**)"
+			fi
+			bench_report "- growth per 100 sessions from $TICK_GOAL_LOAD to $mlast ($(bench_fmt "$g2" 1) µs) over that from 0 to $TICK_GOAL_LOAD ($(bench_fmt "$g1" 1) µs): $(bench_fmt "$ratio" 2); 1 is linear, below 1 better than linear, a quadratic cost would give about 4; taken as linear or better up to 1.1, the medians' own sampling noise: $verdict"
+		else
+			bench_report "- no growth measured from 0 to $TICK_GOAL_LOAD sessions (medians $m0 and $mg µs); from $TICK_GOAL_LOAD to $mlast: $(bench_fmt "$g2" 1) µs per 100 sessions"
+		fi
+	fi
+
+	med=$(tick_median "idle-$TICK_GOAL_LOAD")
 	read -r qlat qmin qmax _ < <(bench_stats "$BENCH_WORK/results/query/stat" 3)
 	read -r slat smin smax _ < <(bench_stats "$BENCH_WORK/results/query/select1" 3)
 	bench_report "" \
-		"Side by side at the $idle-idle load (no policy), \`pgbench -n -c 1 -j 1 -T $QUERY_SECONDS -U postgres\` over the Unix socket, $qrounds rounds interleaved; mean latency per query from pgbench, median over the rounds (min–max):" \
+		"Side by side at the $TICK_GOAL_LOAD-idle load (no policy), \`pgbench -n -c 1 -j 1 -T $QUERY_SECONDS -U postgres\` over the Unix socket, $qrounds rounds interleaved; mean latency per query from pgbench, median over the rounds (min–max):" \
 		"" \
 		"| what | µs, median (min–max) | measured |" \
 		"| --- | --- | --- |" \
-		"| worker tick (median of the samples above) | $med | inside the worker: its own work, no client |" \
+		"| worker tick (median of the idle-$TICK_GOAL_LOAD samples above) | $med | inside the worker: its own work, no client |" \
 		"| \`$TICK_STAT_Q\` | $(bench_fmt "$(bench_calc "$qlat * 1000")" 0) ($(bench_fmt "$(bench_calc "$qmin * 1000")" 0)–$(bench_fmt "$(bench_calc "$qmax * 1000")" 0)) | pgbench latency: client round trip, parse, plan, execute |" \
 		"| \`SELECT 1;\` (round-trip floor) | $(bench_fmt "$(bench_calc "$slat * 1000")" 0) ($(bench_fmt "$(bench_calc "$smin * 1000")" 0)–$(bench_fmt "$(bench_calc "$smax * 1000")" 0)) | pgbench latency, same path |" \
 		"" \
