@@ -233,7 +233,7 @@ react_batch() {
 }
 
 suite_reaction() {
-	local k nap b kind n med p90 max verdict actions line shown sql=() miss=()
+	local k nap b kind n med p90 max min verdict actions line shown sql=() miss=()
 	REACT_SESSIONS=$(bench_env_int LIFEGUARD_BENCH_REACTION_SESSIONS 10 1)
 	REACT_BATCHES=$(bench_env_int LIFEGUARD_BENCH_REACTION_BATCHES 2 1)
 	REACT_TOLD=0
@@ -297,11 +297,12 @@ suite_reaction() {
 		"per naptime: $REACT_BATCHES batch(es); per batch $REACT_SESSIONS roots take their locks, then $REACT_SESSIONS sessions of each kind (waiters, statements, idle transactions) start, each after a random delay in [0, $REACT_SPREAD_MS ms), so limits run out at random phases of the tick; the three kinds run together" \
 		"measure: reaction − limit = \`event_time\` of the session's event in \`lifeguard.recent_events()\` (recorded by the worker right after the signal) − the violation's start − the limit; start = \`pg_stat_activity.query_start\` (statement), \`pg_stat_activity.state_change\` (idle in transaction), \`pg_locks.waitstart\` of the blocked waiter (blocking): all server timestamps, read by an observer session polling every 20 ms while the violation lasts; no client round trip enters the figure" \
 		"goal: reaction − limit ≤ one naptime at every percentile measured (median, p90 by nearest rank, max)"
-	bench_report "| naptime | limit | n | median ms | p90 ms | max ms | actions | goal ≤ naptime |" \
-		"| --- | --- | --- | --- | --- | --- | --- | --- |"
+	bench_report "| naptime | limit | n | median ms | p90 ms | max ms | min ms | actions | goal ≤ naptime |" \
+		"| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 	for nap in "${REACT_NAPTIMES[@]}"; do
 		for kind in "${REACT_KINDS[@]}"; do
 			read -r n med p90 max < <(bench_dist "$BENCH_WORK/results/reaction/$nap-$kind")
+			min=$({ sort -g "$BENCH_WORK/results/reaction/$nap-$kind" 2>/dev/null || true; } | head -n 1)
 			actions=$({ sort "$BENCH_WORK/results/reaction/$nap-$kind.actions" 2>/dev/null || true; } | uniq -c |
 				awk '{ printf "%s%s %s", sep, $1, $2; sep = ", " }')
 			if ((n == 0)); then
@@ -313,17 +314,19 @@ suite_reaction() {
 					if (m > g) bad = bad " median"
 					if (p > g) bad = bad " p90"
 					if (x > g) bad = bad " max"
-					if (bad == "") print "met"; else print "**MISSED** at" bad
+					if (bad == "") print "met"
+					else printf "**MISSED** at%s (max %.1f ms over)\n", bad, x - g
 				}')
 				if [[ $verdict != met ]]; then
 					miss+=("$nap ms $kind: ${verdict#\*\*MISSED\*\* }")
 				fi
 			fi
-			bench_report "| $nap ms | \`$kind\` $REACT_LIMIT_MS ms | $n | $med | $p90 | $max | ${actions:-none} | $verdict |"
+			bench_report "| $nap ms | \`$kind\` $REACT_LIMIT_MS ms | $n | $med | $p90 | $max | ${min:-} | ${actions:-none} | $verdict |"
 		done
 	done
+	bench_report "" "- how to read: reaction − limit is the wait for the first tick after the limit ran out (between 0 and one naptime, spread evenly when limits run out at random phases of the tick, so the median is near half a naptime) plus the time from that tick's start (the \`now\` it compares against) to the event; the min column (a limit that ran out just before a tick) is close to that second part, so the max can exceed the naptime by about that much when a limit runs out just after a tick has read the clock"
 	line="- clients told why: $REACT_TOLD of $((REACT_SESSIONS * REACT_BATCHES * ${#REACT_NAPTIMES[@]})) cancelled statement clients got the error naming policy \"react_statement\" (pgbench logs)"
-	bench_report "" "$line"
+	bench_report "$line"
 	if ((REACT_NOTACTED + REACT_NOSTART)); then
 		bench_report "- not measured: $REACT_NOTACTED violations without an event within the observer's deadline, $REACT_NOSTART acted on whose start the observer did not see"
 	fi
