@@ -630,7 +630,8 @@ BEGIN
         SELECT * INTO s FROM lifeguard.slots();
         filled := least(bar_width, greatest(0, round(s.used_pct * bar_width / 100)::integer));
         RETURN NEXT format('Slots: %s, %s of %s usable in use (%s%%), %s free; max_connections %s, reserved %s superuser + %s admin',
-                           upper(s.status), s.used, s.usable, s.used_pct, s.free,
+                           upper(s.status), s.used, s.usable, s.used_pct,
+                           greatest(s.usable - s.used, 0),
                            s.max_connections, s.superuser_reserved_connections,
                            s.reserved_admin_slots);
         RETURN NEXT format('  [%s%s] %s%%', repeat('#', filled),
@@ -773,7 +774,8 @@ BEGIN
         SELECT * INTO w FROM lifeguard.worker_status();
         RETURN NEXT format('Worker: %s (pid %s, database %s), last tick %s ago taking %s us, %s errors, %s restarts',
                            w.state, coalesce(w.pid::text, '-'), w.database,
-                           coalesce((clock_timestamp() - w.last_tick_at)::text, 'never'),
+                           coalesce(round(extract(epoch FROM clock_timestamp() - w.last_tick_at), 1) || ' s',
+                                    'never'),
                            w.last_tick_us, w.errors, w.restarts);
         RETURN NEXT format('  events: %s written to lifeguard.events, %s waiting, %s lost',
                            w.events_written, w.events_pending, w.events_dropped);

@@ -10,17 +10,20 @@
 #
 #     SELECT ticks, last_tick_us FROM lifeguard.worker_status()
 #
-# TICK_SAMPLES times, with `SELECT pg_sleep(0.1)` in between.  A sample
-# counts only when `ticks` advanced since the previous one (a new tick);
-# otherwise it is skipped, and the report says how many were.  The loads,
-# in this order:
+# with `SELECT pg_sleep(0.1)` in between.  A sample counts only when
+# `ticks` advanced since the previous one (a new tick); otherwise it is
+# skipped, and the report says how many were.  The loads, in this order:
 #
 #   idle-N      for each N of TICK_LOADS (0 100 300 900): N idle sessions
 #               held by background pgbench processes (role lg_idle,
-#               `\sleep`), added 100, 200, 600 at a time; no policy, nobody
+#               `\sleep`), opened 100, 200, 600 at a time on the way up and
+#               ended in the same steps on the way down; half of
+#               TICK_SAMPLES readings per load each way, pooled, so that a
+#               drift of the machine during the series (other work starting
+#               or ending) weighs on every load alike.  No policy, nobody
 #               waiting.  The series.
-#   then back at TICK_GOAL_LOAD (300) idle sessions (the sessions added
-#   last are ended):
+#   then with TICK_GOAL_LOAD (300) idle sessions opened again,
+#   TICK_SAMPLES readings each:
 #   policies    plus 3 enabled policies that set only max_connections and
 #               idle_timeout ('1 hour', so nobody is shed): one matches every
 #               held session by role, one by application_name ('pgbench%'),
@@ -37,8 +40,9 @@
 # waiters (the idle-300 load), and growth with the connections linear or
 # better.  The report gives the growth per 100 connections between the
 # loads, and the ratio of the growth from 300 to 900 to the growth from 0
-# to 300 (per 100 connections): about 1 for a cost linear in the
-# sessions, above 1 for a cost that grows faster (quadratic: about 4).
+# to 300 (per 100 connections), pooled and for each pass: about 1 for a
+# cost linear in the sessions, above 1 for a cost that grows faster
+# (n log n: about 1.3; quadratic: about 4); counted as linear up to 1.1.
 #
 # Ticks are not filtered: the worker rechecks the catalogs in a short
 # transaction every 5 s, and those ticks are longer.  About 1 sample in 50
@@ -101,34 +105,34 @@ tick_wait_running() {
 	return 1
 }
 
-# tick_sample_script N  - the psql script taking N + 1 readings (the first
-# one is the reference for "new tick"), with a pause between two.
+# tick_sample_script FILE N  - the psql script taking N + 1 readings (the
+# first one is the reference for "new tick"), with a pause between two.
 tick_sample_script() {
-	local n=$1 i q lines=()
+	local file=$1 n=$2 i q lines=()
 	q='SELECT ticks, last_tick_us FROM lifeguard.worker_status();'
 	lines+=("$q")
 	for ((i = 0; i < n; i++)); do
 		lines+=("SELECT pg_sleep($TICK_INTERVAL);" "$q")
 	done
-	bench_script tick-sample.sql "${lines[@]}"
+	bench_script "$file" "${lines[@]}"
 }
 
-# tick_sample LOAD  - sample last_tick_us; one value per new tick goes to
-# BENCH_WORK/results/tick/LOAD; TICK_SKIPPED[LOAD] counts the readings
-# that saw no new tick.  Fails when the worker restarted or failed
-# meanwhile, or when fewer than half the readings saw a new tick.
+# tick_sample LOAD PASS SCRIPT N  - sample last_tick_us with SCRIPT (N
+# readings); one value per new tick goes to BENCH_WORK/results/tick/LOAD
+# (every pass of that load) and .../LOAD.PASS; TICK_SKIPPED[LOAD] counts
+# the readings that saw no new tick.  Fails when the worker restarted or
+# failed meanwhile, or when fewer than half the readings saw a new tick.
 tick_sample() {
-	local load=$1 raw out valid skipped before after
-	raw=$BENCH_WORK/logs/tick-samples-$load.log
+	local load=$1 pass=$2 script=$3 n=$4 raw out valid skipped before after
+	raw=$BENCH_WORK/logs/tick-samples-$load-$pass.log
 	out=$BENCH_WORK/results/tick/$load
 	mkdir -p "$BENCH_WORK/results/tick"
-	rm -f "$out"
 	before=$(tick_status "errors, restarts") || return 1
 	TICK_CLIENTS[$load]=$(bench_sql tick postgres \
 		"SELECT count(*) - 1 FROM pg_stat_activity WHERE backend_type = 'client backend'") || return 1
-	lg_say "tick: $load: ${TICK_CLIENTS[$load]} client sessions besides the sampler, $TICK_SAMPLES samples every $TICK_INTERVAL s"
+	lg_say "tick: $load ($pass): ${TICK_CLIENTS[$load]} client sessions besides the sampler, $n samples every $TICK_INTERVAL s"
 	if ! lg_psql "${BENCH_SOCK[tick]}" "${BENCH_PORT[tick]}" postgres -At -F ' ' \
-		-f "$TICK_SCRIPT" </dev/null >"$raw" 2>&1; then
+		-f "$script" </dev/null >"$raw" 2>&1; then
 		lg_show "$raw" "psql output" tail 20
 		lg_err "tick: $load: sampling failed"
 		return 1
@@ -139,17 +143,18 @@ tick_sample() {
 		return 1
 	fi
 	# Lines are "TICKS LAST_TICK_US"; pg_sleep() prints empty lines.
-	read -r valid skipped < <(awk -v out="$out" '
+	read -r valid skipped < <(awk -v pass="$out.$pass" '
 		NF == 2 && $1 ~ /^[0-9]+$/ {
-			if (seen && $1 > prev) { print $2 > out; valid++; prev = $1 }
+			if (seen && $1 > prev) { print $2 > pass; valid++; prev = $1 }
 			else if (seen) skipped++
 			else { prev = $1; seen = 1 }
 		}
 		END { printf "%d %d\n", valid, skipped }' "$raw")
-	TICK_SKIPPED[$load]=$skipped
-	lg_info "tick: $load: $valid new ticks sampled, $skipped readings skipped (no new tick)"
-	if ((valid * 2 < TICK_SAMPLES)); then
-		lg_err "tick: $load: only $valid of $TICK_SAMPLES readings saw a new tick"
+	cat "$out.$pass" >>"$out"
+	TICK_SKIPPED[$load]=$((${TICK_SKIPPED[$load]:-0} + skipped))
+	lg_info "tick: $load ($pass): $valid new ticks sampled, $skipped readings skipped (no new tick)"
+	if ((valid * 2 < n)); then
+		lg_err "tick: $load: only $valid of $n readings saw a new tick"
 		return 1
 	fi
 }
@@ -209,9 +214,25 @@ tick_median() {
 	bench_dist "$BENCH_WORK/results/tick/$1" | cut -d' ' -f2
 }
 
+# tick_growth SUFFIX LAST  - print "G1 G2 RATIO": the growth of the median
+# tick per 100 sessions from 0 to TICK_GOAL_LOAD (G1) and from there to
+# LAST (G2), and G2 / G1 ("nan" unless G1 > 0), from the samples
+# idle-N.SUFFIX ("" for every pass pooled, ".up", ".down").
+tick_growth() {
+	local m0 mg ml
+	m0=$(tick_median "idle-0$1")
+	mg=$(tick_median "idle-$TICK_GOAL_LOAD$1")
+	ml=$(tick_median "idle-$2$1")
+	awk -v a="$m0" -v b="$mg" -v c="$ml" -v g="$TICK_GOAL_LOAD" -v l="$2" 'BEGIN {
+		g1 = (b - a) * 100 / g; g2 = (c - b) * 100 / (l - g)
+		if (g1 > 0) printf "%.6f %.6f %.6f\n", g1, g2, g2 / g1
+		else printf "%.6f %.6f nan\n", g1, g2
+	}'
+}
+
 suite_tick() {
 	local qrounds hold i n med p90 max qlat qmin qmax slat smin smax published want
-	local loads=() above=() load prev held pid growth fit m0 mg mlast g1 g2 ratio verdict
+	local loads=() holders=() load prev held half half_script growth fit mlast g1 g2 ratio verdict pass
 	TICK_SAMPLES=$(bench_env_int LIFEGUARD_BENCH_TICK_SAMPLES 100 10)
 	qrounds=$(bench_env_int LIFEGUARD_BENCH_TICK_QUERY_ROUNDS 3 1)
 	QUERY_SECONDS=$(bench_env_int LIFEGUARD_BENCH_QUERY_SECONDS 3 1)
@@ -246,41 +267,49 @@ suite_tick() {
 	fi
 	tick_wait_running 30 || return 1
 
-	TICK_SCRIPT=$(tick_sample_script "$TICK_SAMPLES")
+	TICK_SCRIPT=$(tick_sample_script tick-sample.sql "$TICK_SAMPLES")
+	half=$(((TICK_SAMPLES + 1) / 2))
+	half_script=$(tick_sample_script tick-sample-half.sql "$half")
 	TICK_QSCRIPT=(
 		[stat]=$(bench_script tick-stat.sql "$TICK_STAT_Q")
 		[select1]=$(bench_script tick-select1.sql 'SELECT 1;')
 	)
 	bench_script tick-hold-idle.sql "\\sleep $hold s" >/dev/null
 
-	# 1. The series: more and more idle sessions, no policy.
+	# 1. The series, no policy: up through the loads, then down again
+	# (half the samples each way), so that a drift of the machine during
+	# the series weighs on every load alike.
 	held=0
-	above=()
+	holders=()
 	for load in "${loads[@]}"; do
 		if ((load > held)); then
 			lg_say "tick: opening $((load - held)) more idle sessions ($load in all)"
 			tick_hold "$held-$load" $((load - held)) "$hold"
-			if ((held >= TICK_GOAL_LOAD)); then
-				above+=("$TICK_LAST_HOLDER")
-			fi
+			holders+=("$TICK_LAST_HOLDER")
 			held=$load
 			tick_wait_idle "$held" 120 || return 1
 		fi
-		sleep 2
-		tick_sample "idle-$load" || return 1
+		sleep 1
+		tick_sample "idle-$load" up "$half_script" "$half" || return 1
+	done
+	for ((i = ${#loads[@]} - 1; i >= 0; i--)); do
+		load=${loads[i]}
+		if ((load < held)); then
+			lg_say "tick: ending $((held - load)) idle sessions ($load left)"
+			kill "${holders[-1]}" 2>/dev/null || true
+			wait "${holders[-1]}" 2>/dev/null || true
+			unset 'holders[-1]'
+			held=$load
+			tick_wait_idle "$held" 60 || return 1
+			sleep 1
+		fi
+		tick_sample "idle-$load" down "$half_script" "$half" || return 1
 	done
 
-	# 2. Back to the goal's load: end the sessions added after it.
-	if ((${#above[@]})); then
-		lg_say "tick: ending the $((held - TICK_GOAL_LOAD)) sessions above $TICK_GOAL_LOAD"
-		for pid in "${above[@]}"; do
-			kill "$pid" 2>/dev/null || true
-		done
-		for pid in "${above[@]}"; do
-			wait "$pid" 2>/dev/null || true
-		done
-		tick_wait_idle "$TICK_GOAL_LOAD" 60 || return 1
-	fi
+	# 2. The goal's load again, for the rest.
+	lg_say "tick: opening $TICK_GOAL_LOAD idle sessions again"
+	tick_hold "0-$TICK_GOAL_LOAD-again" "$TICK_GOAL_LOAD" "$hold"
+	tick_wait_idle "$TICK_GOAL_LOAD" 120 || return 1
 
 	# The query a DBA would poll, at the same load, and SELECT 1.
 	lg_say "tick: pg_stat_activity query and SELECT 1 at $TICK_GOAL_LOAD idle sessions, $qrounds rounds x 2 x ${QUERY_SECONDS} s"
@@ -308,7 +337,7 @@ suite_tick() {
 	fi
 	lg_info "tick: policies in force, sessions counted: $published"
 	sleep 2
-	tick_sample policies || return 1
+	tick_sample policies all "$TICK_SCRIPT" "$TICK_SAMPLES" || return 1
 	n=$(bench_sql tick postgres "SELECT count(*) FROM pg_stat_activity WHERE usename = 'lg_idle'") || return 1
 	if ((n != TICK_GOAL_LOAD)); then
 		lg_err "tick: $n of the $TICK_GOAL_LOAD idle sessions are left after the policies phase (some were shed?)"
@@ -332,12 +361,13 @@ suite_tick() {
 		return 1
 	fi
 	sleep 2
-	tick_sample limits || return 1
+	tick_sample limits all "$TICK_SCRIPT" "$TICK_SAMPLES" || return 1
 
 	bench_report_begin tick "tick: the worker's tick at ${loads[*]} idle sessions" \
-		"cluster: max_connections $TICK_MAXCONN (at every load, so the worker scans the same number of slots), shared_buffers 128MB, fsync off, analyzed and frozen before measuring, $LG_EXTENSION preloaded and created in \`postgres\`, \`lifeguard.naptime = $TICK_NAPTIME\`" \
-		"idle sessions: held by background \`pgbench\` processes (role lg_idle, application_name pgbench, script \`\\sleep\`), added in steps up to each load, checked all idle before sampling; no policy and nobody waiting in the series; then back to $TICK_GOAL_LOAD sessions for the policy loads: 3 enabled policies with max_connections and idle_timeout '1 hour' only (role lg_idle, application_name 'pgbench%', role lg_other), checked in force with $TICK_GOAL_LOAD sessions counted on the first two before sampling, nobody shed; then 2 more with four time limits of '1 hour' each" \
-		"measure: \`SELECT ticks, last_tick_us FROM lifeguard.worker_status()\` from one psql session, $TICK_SAMPLES readings $TICK_INTERVAL s apart (\`pg_sleep\`) per load; a reading counts only when \`ticks\` advanced (a new tick), else it is skipped; \`last_tick_us\` is the wall-clock time of the worker's last tick, measured by the worker itself" \
+		"cluster: max_connections $TICK_MAXCONN (at every load, so the worker has the same number of slots to scan), shared_buffers 128MB, fsync off, analyzed and frozen before measuring, $LG_EXTENSION preloaded and created in \`postgres\`, \`lifeguard.naptime = $TICK_NAPTIME\`" \
+		"series (no policy, nobody waiting): idle sessions held by background \`pgbench\` processes (role lg_idle, application_name pgbench, script \`\\sleep\`), opened in steps up through the loads (${loads[*]}), then ended in steps back down; $half readings per load on the way up and $half on the way down, pooled, so that a drift of the machine during the series weighs on every load alike; every session checked idle before sampling" \
+		"policy loads, with $TICK_GOAL_LOAD idle sessions opened again: 3 enabled policies with max_connections and idle_timeout '1 hour' only (role lg_idle, application_name 'pgbench%', role lg_other), checked in force with $TICK_GOAL_LOAD sessions counted on the first two before sampling, nobody shed; then 2 more with four time limits of '1 hour' each; $TICK_SAMPLES readings each" \
+		"measure: \`SELECT ticks, last_tick_us FROM lifeguard.worker_status()\` from one psql session, readings $TICK_INTERVAL s apart (\`pg_sleep\`); a reading counts only when \`ticks\` advanced (a new tick), else it is skipped; \`last_tick_us\` is the wall-clock time of the worker's last tick, measured by the worker itself" \
 		"not filtered: every 5 s the worker rechecks the catalogs in a short transaction; those ticks count in the median and p90 like the others, and the max includes them" \
 		"client sessions: client backends in \`pg_stat_activity\` besides the sampling psql session (which is there at every load)"
 	bench_report "| load | client sessions | samples | median µs | p90 µs | max µs | goal |" \
@@ -368,23 +398,24 @@ suite_tick() {
 		awk '{ n++; sx += $1; sy += $2; sxx += $1 * $1; sxy += $1 * $2 }
 			END { d = n * sxx - sx * sx; if (n < 2 || d == 0) print "nan"; else printf "%.2f\n", 100 * (n * sxy - sx * sy) / d }')
 	bench_report "" "Growth with the connections (medians of the series above, no policy):" "" \
+		"- medians on the way up / on the way down: $(for load in "${loads[@]}"; do printf '%s: %s / %s µs; ' "$load" "$(tick_median "idle-$load.up")" "$(tick_median "idle-$load.down")"; done | sed 's/; $//')" \
 		"- per 100 more idle sessions, between loads: $growth µs; least-squares slope over the ${#loads[@]} loads: $fit µs per 100 sessions"
 	mlast=${loads[-1]}
 	if ((mlast > TICK_GOAL_LOAD)); then
-		m0=$(tick_median idle-0)
-		mg=$(tick_median "idle-$TICK_GOAL_LOAD")
-		g1=$(bench_calc "($mg - $m0) * 100 / $TICK_GOAL_LOAD")
-		g2=$(bench_calc "($(tick_median "idle-$mlast") - $mg) * 100 / ($mlast - $TICK_GOAL_LOAD)")
-		if awk -v a="$g1" 'BEGIN { exit !(a > 0) }'; then
-			ratio=$(bench_calc "$g2 / $g1")
+		read -r g1 g2 ratio < <(tick_growth "" "$mlast")
+		if [[ $ratio != nan ]]; then
 			if awk -v r="$ratio" 'BEGIN { exit !(r <= 1.1) }'; then
 				verdict="linear or better (goal met)"
 			else
 				verdict="faster than linear (goal **MISSED**)"
 			fi
-			bench_report "- growth per 100 sessions from $TICK_GOAL_LOAD to $mlast ($(bench_fmt "$g2" 1) µs) over that from 0 to $TICK_GOAL_LOAD ($(bench_fmt "$g1" 1) µs): $(bench_fmt "$ratio" 2); 1 is linear, below 1 better than linear, a quadratic cost would give about 4; taken as linear or better up to 1.1, the medians' own sampling noise: $verdict"
+			pass=
+			for load in up down; do
+				pass+="${pass:+, }$load $(tick_growth ".$load" "$mlast" | awk '{ if ($3 == "nan") print "nan"; else printf "%.2f", $3 }')"
+			done
+			bench_report "- growth per 100 sessions from $TICK_GOAL_LOAD to $mlast ($(bench_fmt "$g2" 1) µs) over that from 0 to $TICK_GOAL_LOAD ($(bench_fmt "$g1" 1) µs): **$(bench_fmt "$ratio" 2)** (each pass alone: $pass); 1 is linear, below 1 better than linear, a cost in n log n about 1.3, a quadratic cost about 4; counted as linear or better up to 1.1: $verdict"
 		else
-			bench_report "- no growth measured from 0 to $TICK_GOAL_LOAD sessions (medians $m0 and $mg µs); from $TICK_GOAL_LOAD to $mlast: $(bench_fmt "$g2" 1) µs per 100 sessions"
+			bench_report "- no growth measured from 0 to $TICK_GOAL_LOAD sessions (growth per 100 sessions $(bench_fmt "$g1" 1) µs); from $TICK_GOAL_LOAD to $mlast: $(bench_fmt "$g2" 1) µs per 100 sessions"
 		fi
 	fi
 
