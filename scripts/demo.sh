@@ -28,10 +28,11 @@ DEMO_DIR=${LIFEGUARD_DEMO_DIR:-/tmp/pg_lifeguard_demo}
 DEMO_DATA=$DEMO_DIR/data
 DEMO_SOCK=$DEMO_DIR/sock
 DEMO_LOG=$DEMO_DIR/server.log
-DEMO_STATE=$DEMO_DIR/demo.env      # PORT=..., written at start
+DEMO_STATE=$DEMO_DIR/demo.env      # PORT=..., HTTP_PORT=..., written at start
 DEMO_MARKER=$DEMO_DIR/.pg_lifeguard_demo  # only a dir with this is ever removed
 WAIT_SECONDS=${LIFEGUARD_DEMO_WAIT:-30}
 DEMO_PORT=
+DEMO_HTTP_PORT=
 
 BUILD_DIR=
 cleanup() {
@@ -80,8 +81,12 @@ EOF
 	fi
 	cat <<EOF
   over TCP         psql -h 127.0.0.1 -p $DEMO_PORT -U postgres postgres
-  try              SELECT * FROM lifeguard.worker_status();
-                   SELECT * FROM lifeguard.recent_events();
+  try              SELECT * FROM lifeguard.report();
+                   SELECT * FROM lifeguard.worker_status();
+                   SELECT * FROM lifeguard.events ORDER BY id;
+  HTTP (no slot)   curl http://127.0.0.1:$DEMO_HTTP_PORT/metrics
+                   curl http://127.0.0.1:$DEMO_HTTP_PORT/health
+                   curl 'http://127.0.0.1:$DEMO_HTTP_PORT/events?since=0'
   stop             $LG_REPO/scripts/demo.sh stop
 EOF
 }
@@ -99,6 +104,25 @@ replay_outage() {
 	replay_slot_exhaustion
 	replay_stuck_maintenance
 	replay_partition_job
+	show_aftermath
+}
+
+# show_http PATH  - GET the sandbox's HTTP endpoint, body and status code.
+show_http() {
+	lg_say "curl -s http://127.0.0.1:$DEMO_HTTP_PORT$1"
+	curl -s -w 'HTTP %{http_code}\n' "http://127.0.0.1:$DEMO_HTTP_PORT$1" | sed 's/^/    /'
+}
+
+# After the replays: the report an engineer reads first, and the history
+# the worker wrote to lifeguard.events.
+show_aftermath() {
+	lg_say "SELECT * FROM lifeguard.report();"
+	demo_psql -XAt -c 'SELECT * FROM lifeguard.report(8)' | sed 's/^/    /'
+	lg_say "the history the worker wrote: SELECT kind, count(*) FROM lifeguard.events GROUP BY kind;"
+	demo_wait 10 "SELECT events_pending = 0 FROM lifeguard.worker_status()"
+	demo_psql -c "SELECT kind, count(*), max(event_time)::time(0) AS last
+	              FROM lifeguard.events GROUP BY kind ORDER BY min(id)"
+	show_http /health
 }
 
 # demo_wait SECONDS SQL  - poll SQL (a boolean) until true, with a deadline.
@@ -151,6 +175,12 @@ SQL
 	lg_say "the application tries one more connection:"
 	err=$(lg_as_test_user psql -X -h "$DEMO_SOCK" -p "$DEMO_PORT" -U app postgres -c 'SELECT 1' 2>&1 || true)
 	printf '    %s\n' "${err//$'\n'/$'\n'    }"
+	lg_say "monitoring needs no client slot: the HTTP endpoint answers from its own worker"
+	show_http /health
+	lg_say "curl -s http://127.0.0.1:$DEMO_HTTP_PORT/metrics | grep -E 'slots_(used|free|status) |old-deploy'"
+	curl -s "http://127.0.0.1:$DEMO_HTTP_PORT/metrics" |
+		grep -E '^pg_lifeguard_(slots_(used|free|status) |application_sessions\{application_name="old-deploy)' |
+		sed 's/^/    /'
 	lg_say "the operator alice (member of lifeguard.admin_roles, not a superuser) logs in:"
 	lg_as_test_user psql -X -h "$DEMO_SOCK" -p "$DEMO_PORT" -U alice postgres \
 		-c "SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user"
@@ -373,7 +403,8 @@ demo_start() {
 		chown -R "$LG_TEST_USER:" "$DEMO_DIR"
 	fi
 	DEMO_PORT=$(lg_free_port 25440)
-	printf 'PORT=%s\n' "$DEMO_PORT" >"$DEMO_STATE"
+	DEMO_HTTP_PORT=$(lg_free_port $((DEMO_PORT + 1)))
+	printf 'PORT=%s\nHTTP_PORT=%s\n' "$DEMO_PORT" "$DEMO_HTTP_PORT" >"$DEMO_STATE"
 
 	lg_say "sandbox: initdb in $DEMO_DATA, port $DEMO_PORT"
 	lg_cluster_init "$DEMO_DATA" "$DEMO_SOCK" "$DEMO_PORT"
@@ -385,7 +416,8 @@ demo_start() {
 		"max_connections = 20" \
 		"superuser_reserved_connections = 2" \
 		"lifeguard.reserved_admin_slots = 3" \
-		"lifeguard.admin_roles = 'dba_team'"
+		"lifeguard.admin_roles = 'dba_team'" \
+		"lifeguard.http_port = $DEMO_HTTP_PORT"
 	lg_say "sandbox: starting (log: $DEMO_LOG)"
 	lg_cluster_start "$DEMO_DATA" "$DEMO_LOG"
 	demo_psql -c "CREATE EXTENSION $LG_EXTENSION"
@@ -409,6 +441,7 @@ demo_status() {
 		return 1
 	fi
 	DEMO_PORT=$(sed -n 's/^PORT=//p' "$DEMO_STATE")
+	DEMO_HTTP_PORT=$(sed -n 's/^HTTP_PORT=//p' "$DEMO_STATE")
 	lg_as_test_user pg_ctl -D "$DEMO_DATA" status
 	print_connect_help
 }

@@ -32,6 +32,7 @@ LG_PACKAGES=(
 	libipc-run-perl                         # needed by PostgreSQL::Test::Cluster (Perl TAP)
 	postgresql-15-partman                   # pg_partman 4.x: partition job tests and demo
 	postgresql-15-cron                      # pg_cron: job run tests
+	curl                                    # the demo fetches the HTTP endpoint
 	make
 	gcc
 )

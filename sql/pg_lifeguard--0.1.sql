@@ -798,7 +798,8 @@ BEGIN
             LOOP
                 n := n + 1;
                 RETURN NEXT format('  %s %-28s %-8s %s', to_char(r.event_time, 'HH24:MI:SS'),
-                                   r.kind, r.severity, r.detail);
+                                   r.kind, r.severity,
+                                   left(regexp_replace(coalesce(r.detail, ''), '\s+', ' ', 'g'), 160));
             END LOOP;
             IF n = 0 THEN
                 RETURN NEXT '  (none since the server started)';
