@@ -2,7 +2,7 @@
 -- Run by scripts/test.sh with pg_prove against a throwaway cluster where
 -- pg_lifeguard is preloaded and created by the bootstrap superuser.
 BEGIN;
-SELECT plan(125);
+SELECT plan(145);
 
 -- The schema, owned by whoever created the extension
 SELECT has_schema('lifeguard', 'schema lifeguard exists');
@@ -23,9 +23,10 @@ SELECT functions_are('lifeguard',
     ARRAY['worker_status', 'recent_events', 'policy_status', 'slots',
           'slot_usage', 'slot_history', 'shed_idle', '_policies_changed',
           'blockers', 'partitions', 'job_status', 'job_start',
-          'job_success', 'job_failure', 'run_maintenance', '_cron_ingest'],
+          'job_success', 'job_failure', 'run_maintenance', '_cron_ingest',
+          'metrics', 'report'],
     'schema lifeguard holds exactly the documented functions');
-SELECT tables_are('lifeguard', ARRAY['policies', '_jobs', 'job_runs'],
+SELECT tables_are('lifeguard', ARRAY['policies', '_jobs', 'job_runs', 'events'],
     'schema lifeguard holds exactly the documented tables');
 SELECT views_are('lifeguard', ARRAY['jobs'],
     'schema lifeguard holds exactly the documented views');
@@ -116,6 +117,37 @@ SELECT is((SELECT count(*)::int FROM pg_depend d
 SELECT is((SELECT count(*)::int FROM pg_proc
            WHERE pronamespace = 'lifeguard'::regnamespace AND prosecdef),
     0, 'no SECURITY DEFINER function in schema lifeguard');
+
+-- Observability: metrics() in C, report() in PL/pgSQL under a bounded
+-- lock_timeout and a fixed search_path, both checking pg_monitor themselves
+SELECT has_function('lifeguard', 'metrics', ARRAY[]::name[]);
+SELECT function_returns('lifeguard', 'metrics', ARRAY[]::name[], 'text');
+SELECT function_lang_is('lifeguard', 'metrics', ARRAY[]::name[], 'c');
+SELECT has_function('lifeguard', 'report', ARRAY['integer']);
+SELECT function_returns('lifeguard', 'report', ARRAY['integer'], 'setof text');
+SELECT function_lang_is('lifeguard', 'report', ARRAY['integer'], 'plpgsql');
+SELECT is((SELECT proconfig FROM pg_proc WHERE oid = 'lifeguard.report(integer)'::regprocedure),
+    ARRAY['lock_timeout=2s', 'search_path=pg_catalog, pg_temp'],
+    'report() runs with lock_timeout 2s and a fixed search_path');
+
+-- lifeguard.events: written by the worker only, read by pg_monitor
+SELECT table_owner_is('lifeguard', 'events',
+    (SELECT extowner::regrole::name FROM pg_extension WHERE extname = 'pg_lifeguard'),
+    'events is owned by the extension owner');
+SELECT col_is_pk('lifeguard', 'events', 'id', 'events are keyed by id');
+SELECT columns_are('lifeguard', 'events',
+    ARRAY['id', 'event_time', 'seq', 'kind', 'severity', 'pid', 'role',
+          'database', 'application_name', 'policy', 'action', 'detail'],
+    'events has exactly the documented columns');
+SELECT col_type_is('lifeguard', 'events', 'detail', 'jsonb', 'detail is jsonb');
+SELECT col_type_is('lifeguard', 'events', 'event_time', 'timestamp with time zone',
+    'event_time is a timestamptz');
+SELECT has_index('lifeguard', 'events', 'events_event_time_idx', ARRAY['event_time'],
+    'events are indexed by time, for retention and queries by time');
+SELECT table_privs_are('lifeguard', 'events', 'pg_monitor', ARRAY['SELECT'],
+    'pg_monitor may read events, not change them');
+SELECT table_privs_are('lifeguard', 'events', 'public', ARRAY[]::text[],
+    'PUBLIC has no privilege on events');
 
 -- lifeguard.policies: shape, ownership, privileges, trigger, dump
 SELECT table_owner_is('lifeguard', 'policies',
@@ -279,6 +311,15 @@ SELECT throws_ok('SELECT * FROM lifeguard.jobs', '42501',
 SELECT throws_ok('INSERT INTO lifeguard.policies (name) VALUES (''x'')', '42501',
     'permission denied for table policies',
     'plain role cannot add a policy');
+SELECT throws_ok('SELECT lifeguard.metrics()', '42501',
+    'permission denied for function metrics',
+    'plain role cannot read metrics()');
+SELECT throws_ok('SELECT * FROM lifeguard.report()', '42501',
+    'permission denied for function report',
+    'plain role cannot read report()');
+SELECT throws_ok('SELECT * FROM lifeguard.events', '42501',
+    'permission denied for table events',
+    'plain role cannot read events');
 RESET ROLE;
 SET LOCAL ROLE pgtap_lifeguard_monitor;
 SELECT lives_ok('SELECT * FROM lifeguard.recent_events()',
@@ -297,6 +338,10 @@ SELECT throws_ok($$INSERT INTO lifeguard.jobs (name, expected_every) VALUES ('pg
 SELECT throws_ok('DELETE FROM lifeguard.policies', '42501',
     'permission denied for table policies',
     'pg_monitor member cannot delete policies');
+SELECT throws_ok('DELETE FROM lifeguard.events', '42501',
+    'permission denied for table events',
+    'pg_monitor member cannot delete events');
+SELECT lives_ok('SELECT lifeguard.metrics()', 'pg_monitor member reads metrics()');
 RESET ROLE;
 
 SELECT * FROM finish();
