@@ -90,6 +90,9 @@ static const char *const prune_sql =
 
 #define INSERT_NARGS	11
 
+/* One batch of events copied out of the ring, allocated once */
+static LifeguardEvent *batch = NULL;
+
 static TimestampTz last_prune = 0;
 static char last_warning[LIFEGUARD_ERROR_LEN];
 static TimestampTz last_warning_at = 0;
@@ -316,11 +319,9 @@ static void
 persist_events(bool writable)
 {
 	LifeguardShared *s = LifeguardState;
-	LifeguardEvent *batch;
 	uint64		lost;
 	int			n;
 
-	batch = palloc(sizeof(LifeguardEvent) * EVENTLOG_BATCH);
 	n = take_events(&s->persisted_seq, batch, writable ? EVENTLOG_BATCH : 0,
 					&lost);
 	if (lost > 0)
@@ -330,7 +331,6 @@ persist_events(bool writable)
 		advance_mark(&s->persisted_seq, batch[n - 1].seq);
 		pg_atomic_fetch_add_u64(&s->events_persisted, n);
 	}
-	pfree(batch);
 }
 
 /*
@@ -380,7 +380,6 @@ notify_events(bool can_notify)
 {
 	LifeguardShared *s = LifeguardState;
 	MemoryContext oldcxt = CurrentMemoryContext;
-	LifeguardEvent *batch;
 	uint64		lost;
 	int			n;
 
@@ -392,13 +391,9 @@ notify_events(bool can_notify)
 		return;
 	}
 
-	batch = palloc(sizeof(LifeguardEvent) * EVENTLOG_BATCH);
 	n = take_events(&s->notified_seq, batch, EVENTLOG_BATCH, &lost);
 	if (n == 0)
-	{
-		pfree(batch);
 		return;
-	}
 
 	/* at most once: the mark moves whether or not the NOTIFY goes out */
 	advance_mark(&s->notified_seq, batch[n - 1].seq);
@@ -436,7 +431,6 @@ notify_events(bool can_notify)
 	}
 	PG_END_TRY();
 	MemoryContextSwitchTo(oldcxt);
-	pfree(batch);
 }
 
 /*
@@ -448,6 +442,10 @@ void
 lifeguard_eventlog_tick(TimestampTz now, bool installed)
 {
 	bool		writable = installed && !RecoveryInProgress();
+
+	if (batch == NULL)
+		batch = MemoryContextAlloc(TopMemoryContext,
+								   sizeof(LifeguardEvent) * EVENTLOG_BATCH);
 
 	persist_events(writable);
 
