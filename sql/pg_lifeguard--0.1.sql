@@ -601,12 +601,9 @@ SET lock_timeout = '2s'
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    s   record;
-    r   record;
-    w   record;
-    n   integer;
-    bar_width constant integer := 40;
-    filled integer;
+    section record;
+    line    text;
+    n       integer;
 BEGIN
     IF events IS NULL OR events < 0 OR events > 1000 THEN
         RAISE EXCEPTION 'events must be between 0 and 1000, not %',
@@ -624,191 +621,124 @@ BEGIN
                        to_char(now(), 'YYYY-MM-DD HH24:MI:SS TZ'),
                        date_trunc('second', now() - pg_postmaster_start_time()));
 
-    -- Slots
-    RETURN NEXT '';
-    BEGIN
-        SELECT * INTO s FROM lifeguard.slots();
-        filled := least(bar_width, greatest(0, round(s.used_pct * bar_width / 100)::integer));
-        RETURN NEXT format('Slots: %s, %s of %s usable in use (%s%%), %s free; max_connections %s, reserved %s superuser + %s admin',
-                           upper(s.status), s.used, s.usable, s.used_pct,
-                           greatest(s.usable - s.used, 0),
-                           s.max_connections, s.superuser_reserved_connections,
-                           s.reserved_admin_slots);
-        RETURN NEXT format('  [%s%s] %s%%', repeat('#', filled),
-                           repeat('.', bar_width - filled), s.used_pct);
-        RETURN NEXT format('  active %s, idle %s, idle in transaction %s, waiting on a lock %s, authenticating %s',
-                           s.active, s.idle, s.idle_in_transaction, s.waiting,
-                           s.authenticating);
-    EXCEPTION WHEN OTHERS THEN
-        RETURN NEXT format('Slots: unavailable (%s)', SQLERRM);
-    END;
-
-    -- Top consumers
-    RETURN NEXT '';
-    BEGIN
-        RETURN NEXT 'Top consumers:';
-        n := 0;
-        FOR r IN SELECT 'role' AS dim, u.* FROM lifeguard.slot_usage('role') u
-                 UNION ALL
-                 SELECT 'application', u.* FROM lifeguard.slot_usage('application') u
-                 UNION ALL
-                 SELECT 'client address', u.* FROM lifeguard.slot_usage('client_addr') u
-                 ORDER BY count DESC, dim, key LIMIT 8
-        LOOP
-            n := n + 1;
-            RETURN NEXT format('  %-14s %-30s %5s sessions (active %s, idle %s, idle in transaction %s, waiting %s), longest idle %s',
-                               r.dim, coalesce(r.key, '(none)'), r.count, r.active, r.idle,
-                               r.idle_in_transaction, r.waiting,
-                               coalesce(date_trunc('second', r.longest_idle)::text, '-'));
-        END LOOP;
-        IF n = 0 THEN
-            RETURN NEXT '  (no client sessions)';
-        END IF;
-    EXCEPTION WHEN OTHERS THEN
-        RETURN NEXT format('  unavailable (%s)', SQLERRM);
-    END;
-
-    -- Blocking chains
-    RETURN NEXT '';
-    BEGIN
-        RETURN NEXT 'Blocking chains:';
-        n := 0;
-        FOR r IN SELECT * FROM lifeguard.blockers() b
-                  WHERE b.is_root
-                  ORDER BY b.blocked_total DESC, b.blocking_since LIMIT 5
-        LOOP
-            n := n + 1;
-            RETURN NEXT format('  pid %s (%s, %s, %s) blocks %s sessions for %s%s',
-                               r.pid, coalesce(r.role, '?'), coalesce(r.application_name, ''),
-                               coalesce(r.state, '?'), r.blocked_total,
-                               coalesce(date_trunc('second', now() - r.blocking_since)::text, '?'),
-                               CASE WHEN r.relation IS NOT NULL
-                                    THEN format(', on %s', r.relation) ELSE '' END);
-            IF r.query IS NOT NULL THEN
-                RETURN NEXT format('      query: %s', left(regexp_replace(r.query, '\s+', ' ', 'g'), 100));
-            END IF;
-        END LOOP;
-        IF n = 0 THEN
-            RETURN NEXT '  (nobody waits on a lock)';
-        END IF;
-    EXCEPTION WHEN OTHERS THEN
-        RETURN NEXT format('  unavailable (%s)', SQLERRM);
-    END;
-
-    -- Long statements
-    RETURN NEXT '';
-    BEGIN
-        RETURN NEXT 'Longest running statements (over 1 minute):';
-        n := 0;
-        FOR r IN SELECT a.pid, a.usename, a.datname, a.application_name,
-                        now() - a.query_start AS running, a.wait_event_type,
-                        a.query
-                   FROM pg_stat_activity a
-                  WHERE a.backend_type = 'client backend' AND a.state = 'active'
-                    AND a.pid <> pg_backend_pid()
-                    AND a.query_start < now() - interval '1 minute'
-                  ORDER BY a.query_start LIMIT 5
-        LOOP
-            n := n + 1;
-            RETURN NEXT format('  pid %s (%s@%s, %s) running %s%s: %s',
-                               r.pid, r.usename, r.datname, r.application_name,
-                               date_trunc('second', r.running),
-                               CASE WHEN r.wait_event_type IS NOT NULL
-                                    THEN format(', waiting on %s', r.wait_event_type) ELSE '' END,
-                               left(regexp_replace(coalesce(r.query, ''), '\s+', ' ', 'g'), 80));
-        END LOOP;
-        IF n = 0 THEN
-            RETURN NEXT '  (none)';
-        END IF;
-    EXCEPTION WHEN OTHERS THEN
-        RETURN NEXT format('  unavailable (%s)', SQLERRM);
-    END;
-
-    -- Partitions
-    RETURN NEXT '';
-    BEGIN
-        RETURN NEXT 'Partitioned tables with problems (this database):';
-        n := 0;
-        FOR r IN SELECT * FROM lifeguard.partitions() p
-                  WHERE p.status <> 'ok'
-                  ORDER BY p.status = 'critical' DESC, p.parent::text
-        LOOP
-            n := n + 1;
-            RETURN NEXT format('  %s %s: %s', upper(r.status), r.parent,
-                               array_to_string(r.problems, '; '));
-        END LOOP;
-        IF n = 0 THEN
-            RETURN NEXT '  (none)';
-        END IF;
-    EXCEPTION WHEN OTHERS THEN
-        RETURN NEXT format('  unavailable (%s)', SQLERRM);
-    END;
-
-    -- Jobs
-    RETURN NEXT '';
-    BEGIN
-        RETURN NEXT 'Maintenance jobs with problems (this database):';
-        n := 0;
-        FOR r IN SELECT * FROM lifeguard.jobs j
-                  WHERE j.status <> 'ok'
-                  ORDER BY j.status = 'escalated' DESC, j.name
-        LOOP
-            n := n + 1;
-            RETURN NEXT format('  %s %s: last success %s, %s failures in a row%s',
-                               upper(r.status), r.name,
-                               coalesce(to_char(r.last_succeeded, 'YYYY-MM-DD HH24:MI:SS TZ'), 'never'),
-                               r.consecutive_failures,
-                               CASE WHEN r.last_error IS NOT NULL
-                                    THEN format(', last error: %s', left(r.last_error, 100)) ELSE '' END);
-        END LOOP;
-        IF n = 0 THEN
-            RETURN NEXT '  (none)';
-        END IF;
-    EXCEPTION WHEN OTHERS THEN
-        RETURN NEXT format('  unavailable (%s)', SQLERRM);
-    END;
-
-    -- Worker
-    RETURN NEXT '';
-    BEGIN
-        SELECT * INTO w FROM lifeguard.worker_status();
-        RETURN NEXT format('Worker: %s (pid %s, database %s), last tick %s ago taking %s us, %s errors, %s restarts',
-                           w.state, coalesce(w.pid::text, '-'), w.database,
-                           coalesce(round(extract(epoch FROM clock_timestamp() - w.last_tick_at), 1) || ' s',
-                                    'never'),
-                           w.last_tick_us, w.errors, w.restarts);
-        RETURN NEXT format('  events: %s written to lifeguard.events, %s waiting, %s lost',
-                           w.events_written, w.events_pending, w.events_dropped);
-        IF w.last_error IS NOT NULL THEN
-            RETURN NEXT format('  last error: %s', w.last_error);
-        END IF;
-    EXCEPTION WHEN OTHERS THEN
-        RETURN NEXT format('Worker: unavailable (%s)', SQLERRM);
-    END;
-
-    -- Last events
-    IF events > 0 THEN
+    -- Each section: a title (NULL: the lines carry their own), a query
+    -- returning its lines in order, and what to say when it returns none.
+    -- A section that fails says so; the others still come.
+    FOR section IN
+        SELECT * FROM (VALUES
+        (1, NULL, $q$
+            SELECT x.l FROM lifeguard.slots() s,
+                 LATERAL (SELECT least(40, greatest(0, round(s.used_pct * 40 / 100)::integer)) AS filled) b,
+                 unnest(ARRAY[
+                     format('Slots: %s, %s of %s usable in use (%s%%), %s free; max_connections %s, reserved %s superuser + %s admin',
+                            upper(s.status), s.used, s.usable, s.used_pct,
+                            greatest(s.usable - s.used, 0), s.max_connections,
+                            s.superuser_reserved_connections, s.reserved_admin_slots),
+                     format('  [%s%s] %s%%', repeat('#', b.filled), repeat('.', 40 - b.filled), s.used_pct),
+                     format('  active %s, idle %s, idle in transaction %s, waiting on a lock %s, authenticating %s',
+                            s.active, s.idle, s.idle_in_transaction, s.waiting, s.authenticating)])
+                 WITH ORDINALITY AS x(l, i)
+            ORDER BY x.i
+        $q$, NULL),
+        (2, 'Top consumers:', $q$
+            SELECT format('  %-14s %-30s %5s sessions (active %s, idle %s, idle in transaction %s, waiting %s), longest idle %s',
+                          u.dim, coalesce(u.key, '(none)'), u.count, u.active, u.idle,
+                          u.idle_in_transaction, u.waiting,
+                          coalesce(date_trunc('second', u.longest_idle)::text, '-'))
+            FROM (SELECT 'role' AS dim, * FROM lifeguard.slot_usage('role')
+                  UNION ALL
+                  SELECT 'application', * FROM lifeguard.slot_usage('application')
+                  UNION ALL
+                  SELECT 'client address', * FROM lifeguard.slot_usage('client_addr')) u
+            ORDER BY u.count DESC, u.dim, u.key LIMIT 8
+        $q$, '  (no client sessions)'),
+        (3, 'Blocking chains:', $q$
+            SELECT x.l
+            FROM (SELECT b.*, row_number() OVER (ORDER BY b.blocked_total DESC, b.blocking_since) AS ord
+                  FROM lifeguard.blockers() b WHERE b.is_root
+                  ORDER BY ord LIMIT 5) r,
+                 unnest(ARRAY[
+                     format('  pid %s (%s, %s, %s) blocks %s sessions for %s%s',
+                            r.pid, coalesce(r.role, '?'), coalesce(r.application_name, ''),
+                            coalesce(r.state, '?'), r.blocked_total,
+                            coalesce(date_trunc('second', now() - r.blocking_since)::text, '?'),
+                            CASE WHEN r.relation IS NOT NULL THEN format(', on %s', r.relation) ELSE '' END),
+                     '      query: ' || left(regexp_replace(r.query, '\s+', ' ', 'g'), 100)])
+                 WITH ORDINALITY AS x(l, i)
+            WHERE x.l IS NOT NULL
+            ORDER BY r.ord, x.i
+        $q$, '  (nobody waits on a lock)'),
+        (4, 'Longest running statements (over 1 minute):', $q$
+            SELECT format('  pid %s (%s@%s, %s) running %s%s: %s',
+                          a.pid, a.usename, a.datname, a.application_name,
+                          date_trunc('second', now() - a.query_start),
+                          CASE WHEN a.wait_event_type IS NOT NULL
+                               THEN format(', waiting on %s', a.wait_event_type) ELSE '' END,
+                          left(regexp_replace(coalesce(a.query, ''), '\s+', ' ', 'g'), 80))
+            FROM pg_stat_activity a
+            WHERE a.backend_type = 'client backend' AND a.state = 'active'
+              AND a.pid <> pg_backend_pid()
+              AND a.query_start < now() - interval '1 minute'
+            ORDER BY a.query_start LIMIT 5
+        $q$, '  (none)'),
+        (5, 'Partitioned tables with problems (this database):', $q$
+            SELECT format('  %s %s: %s', upper(p.status), p.parent, array_to_string(p.problems, '; '))
+            FROM lifeguard.partitions() p
+            WHERE p.status <> 'ok'
+            ORDER BY p.status = 'critical' DESC, p.parent::text
+        $q$, '  (none)'),
+        (6, 'Maintenance jobs with problems (this database):', $q$
+            SELECT format('  %s %s: last success %s, %s failures in a row%s',
+                          upper(j.status), j.name,
+                          coalesce(to_char(j.last_succeeded, 'YYYY-MM-DD HH24:MI:SS TZ'), 'never'),
+                          j.consecutive_failures,
+                          CASE WHEN j.last_error IS NOT NULL
+                               THEN format(', last error: %s', left(regexp_replace(j.last_error, '\s+', ' ', 'g'), 100))
+                               ELSE '' END)
+            FROM lifeguard.jobs j
+            WHERE j.status <> 'ok'
+            ORDER BY j.status = 'escalated' DESC, j.name
+        $q$, '  (none)'),
+        (7, NULL, $q$
+            SELECT x.l FROM lifeguard.worker_status() w,
+                 unnest(ARRAY[
+                     format('Worker: %s (pid %s, database %s), last tick %s ago taking %s us, %s errors, %s restarts',
+                            w.state, coalesce(w.pid::text, '-'), w.database,
+                            coalesce(round(extract(epoch FROM clock_timestamp() - w.last_tick_at), 1) || ' s', 'never'),
+                            w.last_tick_us, w.errors, w.restarts),
+                     format('  events: %s written to lifeguard.events, %s waiting, %s lost',
+                            w.events_written, w.events_pending, w.events_dropped),
+                     '  last error: ' || w.last_error]) WITH ORDINALITY AS x(l, i)
+            WHERE x.l IS NOT NULL
+            ORDER BY x.i
+        $q$, NULL),
+        (8, format('Last %s events:', events), format($q$
+            SELECT format('  %%s %%-28s %%-8s %%s', to_char(e.event_time, 'HH24:MI:SS'), e.kind, e.severity,
+                          left(regexp_replace(coalesce(e.detail, ''), '\s+', ' ', 'g'), 160))
+            FROM (SELECT * FROM lifeguard.recent_events() ORDER BY seq DESC LIMIT %s) e
+            ORDER BY e.seq
+        $q$, events), '  (none since the server started)')
+        ) AS v(ord, title, query, empty)
+        WHERE v.ord < 8 OR events > 0
+        ORDER BY v.ord
+    LOOP
         RETURN NEXT '';
+        IF section.title IS NOT NULL THEN
+            RETURN NEXT section.title;
+        END IF;
         BEGIN
-            RETURN NEXT format('Last %s events:', events);
             n := 0;
-            FOR r IN SELECT * FROM (SELECT * FROM lifeguard.recent_events() e
-                                     ORDER BY e.seq DESC LIMIT events) x
-                      ORDER BY x.seq
-            LOOP
+            FOR line IN EXECUTE section.query LOOP
                 n := n + 1;
-                RETURN NEXT format('  %s %-28s %-8s %s', to_char(r.event_time, 'HH24:MI:SS'),
-                                   r.kind, r.severity,
-                                   left(regexp_replace(coalesce(r.detail, ''), '\s+', ' ', 'g'), 160));
+                RETURN NEXT line;
             END LOOP;
-            IF n = 0 THEN
-                RETURN NEXT '  (none since the server started)';
+            IF n = 0 AND section.empty IS NOT NULL THEN
+                RETURN NEXT section.empty;
             END IF;
         EXCEPTION WHEN OTHERS THEN
             RETURN NEXT format('  unavailable (%s)', SQLERRM);
         END;
-    END IF;
-    RETURN;
+    END LOOP;
 END
 $$;
 

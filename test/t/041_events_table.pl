@@ -119,6 +119,19 @@ is(mon('SELECT events_written FROM lifeguard.worker_status()'), $written,
 is( mon(q{SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid)
 		   WHERE NOT l.granted AND a.backend_type = 'pg_lifeguard'}),
 	'0', '... and waits on no lock');
+
+# report() meanwhile: its events section reads the ring, not the table; a
+# section whose table is locked says so within its 2 s lock_timeout
+$locker->{h}->query_safe('LOCK lifeguard._jobs IN ACCESS EXCLUSIVE MODE');
+my $t0 = time;
+my $report = mon('SELECT string_agg(r, E\'\\n\') FROM lifeguard.report(3) r');
+cmp_ok(time - $t0, '<', 5, 'report() with lifeguard._jobs locked returns within seconds');
+like($report,
+	qr/^Maintenance jobs with problems \(this database\):\n  unavailable \(canceling statement due to lock timeout\)$/m,
+	'... saying the jobs section is unavailable');
+like($report, qr/^Worker: running .*\n  events: \d+ written to lifeguard\.events, [1-9]\d* waiting, 0 lost$/m,
+	'... and still giving the worker, with the events waiting');
+like($report, qr/^  \d\d:\d\d:\d\d statement_timeout /m, '... and the last events');
 $locker->{h}->query_safe('COMMIT');
 ok(poll(q{SELECT count(*) = 5 FROM lifeguard.events WHERE kind = 'statement_timeout'}),
 	'once the lock is gone, they are written');
