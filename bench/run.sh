@@ -17,11 +17,14 @@
 # A2/A) and writes it to bench/out/SUITE-TIMESTAMP.md.  bench/RESULTS.md
 # holds the recorded figures.
 #
-# With the defaults the whole run takes about 14 minutes on 2 cores (login
-# and snapshot 430 s with the build, locks about 215 s, tick about 120 s and
-# partitions about 65 s and memory a few seconds more, as measured) and is held under
-# LIFEGUARD_BENCH_BUDGET seconds (default 870, i.e. 14.5 min): a round that
-# would not fit is not started, and the report says so.
+# With the defaults (5 rounds) the whole run takes about 13.5 minutes on 2
+# cores: build and install about 15 s, locks about 105 s, login about
+# 130 s, memory a few seconds, partitions about 65 s, reaction about 30 s,
+# scrape about 90 s, snapshot about 100 s, steady about 165 s, tick about
+# 100 s (each measured alone, or as rounds x arms x seconds plus its
+# measured setup time; `bench/run.sh list` shows each estimate).  It is
+# held under LIFEGUARD_BENCH_BUDGET seconds (default 870, i.e. 14.5 min):
+# a round that would not fit is not started, and the report says so.
 #
 # Environment:
 #   LIFEGUARD_BENCH_SKIP_BUILD=1   use the pg_lifeguard already installed
@@ -36,8 +39,9 @@
 #                                  raw results); it is always kept on failure
 #   suite settings: LIFEGUARD_BENCH_LOGIN_HOST, _LOGIN_SECONDS,
 #   _LOGIN_CLIENTS, _LOGIN_POLICIES, _LOGIN_NOPOLICY, _QUERY_SECONDS,
-#   _SNAPSHOT_CONNECTIONS, _TICK_SAMPLES, _TICK_IDLE, _TICK_QUERY_ROUNDS,
-#   _PARTITIONS_SECONDS, _PARTITIONS_ROUNDS
+#   _SNAPSHOT_CONNECTIONS, _TICK_SAMPLES, _TICK_LOADS, _TICK_QUERY_ROUNDS,
+#   _PARTITIONS_SECONDS, _PARTITIONS_ROUNDS, _STEADY_SECONDS,
+#   _STEADY_CLIENTS, _STEADY_SCALE, _REACTION_SESSIONS, _REACTION_BATCHES
 #   (see the suite files in bench/suites/)
 #
 # Adding a suite: a file bench/suites/NAME.sh that calls

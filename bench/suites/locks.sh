@@ -37,7 +37,7 @@
 # Called indirectly (suite_NAME, bench_interleave's ARMFUNC).
 # shellcheck disable=SC2317
 
-bench_register locks 360 "lock graph: lifeguard.blockers() vs recursive pg_blocking_pids() query, 50 waiters in 10 chains at ~210 connections"
+bench_register locks 105 "lock graph: lifeguard.blockers() vs recursive pg_blocking_pids() query, 50 waiters in 10 chains at ~210 connections"
 
 LOCKS_CHAINS=10
 LOCKS_IDLE=150

@@ -25,18 +25,18 @@
 # Goal (issue 3): B keeps at least 98% of A's TPS, connection time included.
 #
 # Settings (default): LIFEGUARD_BENCH_LOGIN_HOST (::1),
-# LIFEGUARD_BENCH_LOGIN_SECONDS (10), LIFEGUARD_BENCH_LOGIN_CLIENTS (8),
+# LIFEGUARD_BENCH_LOGIN_SECONDS (8), LIFEGUARD_BENCH_LOGIN_CLIENTS (8),
 # LIFEGUARD_BENCH_LOGIN_POLICIES (20), LIFEGUARD_BENCH_LOGIN_NOPOLICY (0),
 # LIFEGUARD_BENCH_ROUNDS.
 
 # Called indirectly (suite_NAME, bench_interleave's ARMFUNC).
 # shellcheck disable=SC2317
 
-bench_register login 215 "login cost: pgbench -C, no pg_lifeguard vs preloaded with policies"
+bench_register login 130 "login cost: pgbench -C, no pg_lifeguard vs preloaded with policies"
 
 LOGIN_SCRIPT=                   # the pgbench script, set by suite_login
 CLK_TCK=$(getconf CLK_TCK)      # units of /proc/PID/stat CPU times
-LOGIN_SECONDS=10
+LOGIN_SECONDS=8
 LOGIN_HOST=::1
 LOGIN_CLIENTS=8
 declare -gA LOGIN_CLUSTER=([A]=login_a [B]=login_b [A2]=login_a2 [B0]=login_b0)
@@ -86,7 +86,7 @@ suite_login() {
 	if [[ ${LIFEGUARD_BENCH_LOGIN_NOPOLICY:-0} == 1 ]]; then
 		arms+=(B0)
 	fi
-	LOGIN_SECONDS=$(bench_env_int LIFEGUARD_BENCH_LOGIN_SECONDS 10 1)
+	LOGIN_SECONDS=$(bench_env_int LIFEGUARD_BENCH_LOGIN_SECONDS 8 1)
 	LOGIN_CLIENTS=$(bench_env_int LIFEGUARD_BENCH_LOGIN_CLIENTS 8 1)
 	policies=$(bench_env_int LIFEGUARD_BENCH_LOGIN_POLICIES 20 2)
 	LOGIN_SCRIPT=$(bench_script login.sql 'SELECT 1;')

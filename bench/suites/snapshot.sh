@@ -24,7 +24,7 @@
 # Called indirectly (suite_NAME, bench_interleave's ARMFUNC).
 # shellcheck disable=SC2317
 
-bench_register snapshot 215 "slot snapshot: lifeguard.slots()/slot_usage() vs pg_stat_activity at 300 connections"
+bench_register snapshot 100 "slot snapshot: lifeguard.slots()/slot_usage() vs pg_stat_activity at 300 connections"
 
 QUERY_SECONDS=3
 declare -gA SNAP_SCRIPT=()      # "CMP ARM" -> pgbench script file
