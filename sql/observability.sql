@@ -5,6 +5,8 @@
 --
 CREATE ROLE lg_obs_plain;
 CREATE ROLE lg_obs_monitor IN ROLE pg_monitor;
+-- report()'s errors come from PL/pgSQL: no line numbers in the expected output
+\set SHOW_CONTEXT never
 
 -- Pinned shape of the events table
 SELECT attname, format_type(atttypid, atttypmod) AS type, attnotnull
