@@ -52,6 +52,13 @@
  * With lifeguard.dry_run (or lifeguard.enabled = off) every action is
  * recorded as "would_cancel" / "would_terminate" and none is taken.
  *
+ * When.  A limit is checked at every tick; and when a tick sees a limit
+ * running that will be broken before the next one, the worker wakes up just
+ * after that moment (lifeguard_enforce_next_due), so a session is acted on
+ * within a few milliseconds of its limit rather than up to one naptime
+ * later.  Only a violation that starts and runs out between two ticks waits
+ * for the next one.
+ *
  * Cost.  Without a policy that sets one of these limits, nothing here runs.
  * With them, the tick compares the sessions it already read (sessions.c)
  * with the policies: no lock, no catalog access.  The lock graph is built
@@ -125,6 +132,15 @@ typedef struct Acted
 	TimestampTz at;
 	bool		seen;			/* still an offence in this tick */
 } Acted;
+
+/*
+ * The earliest moment, after this tick, at which a limit already seen
+ * running may be broken (0: none known); the worker wakes up then rather
+ * than at the end of its naptime, so an action does not wait for the
+ * cadence.  A lower bound: it uses the smallest limit of each kind, and a
+ * wake-up that finds nothing to do costs one ordinary tick.
+ */
+static TimestampTz next_due = 0;
 
 static Acted *acted = NULL;
 static int	nacted = 0;
@@ -629,6 +645,30 @@ find_blockers(LifeguardSession *sessions, int n,
 }
 
 /*
+ * A limit of limit_ms running since "since" is broken once more than
+ * limit_ms whole milliseconds have passed: keep the earliest such moment
+ * still to come.
+ */
+static void
+note_due(TimestampTz since, int64 limit_ms, TimestampTz now)
+{
+	TimestampTz due = since + (limit_ms + 1) * 1000;
+
+	if (due > now && (next_due == 0 || due < next_due))
+		next_due = due;
+}
+
+/*
+ * When the worker should tick next for a limit about to be broken, or 0;
+ * see next_due.
+ */
+TimestampTz
+lifeguard_enforce_next_due(void)
+{
+	return next_due;
+}
+
+/*
  * The worker's enforcement for one tick.  "sessions" are this tick's
  * (lifeguard_collect_sessions); runs outside any transaction and opens one
  * only when there is an offence to act on.
@@ -656,6 +696,7 @@ lifeguard_enforce_tick(TimestampTz now, const LifeguardSlotCounts *counts,
 				min_ms[k] = policies[i].limit_ms[k];
 		any |= (min_ms[k] >= 0);
 	}
+	next_due = 0;
 	if (!any || sessions == NULL)
 	{
 		nacted = 0;
@@ -689,8 +730,13 @@ lifeguard_enforce_tick(TimestampTz now, const LifeguardSlotCounts *counts,
 			if (min_ms[k] < 0 || k == LG_LIMIT_BLOCKING)
 				continue;
 			since = limit_start(s, k);
-			if (since == 0 || (now - since) / 1000 <= min_ms[k])
+			if (since == 0)
 				continue;
+			if ((now - since) / 1000 <= min_ms[k])
+			{
+				note_due(since, min_ms[k], now);
+				continue;
+			}
 			best = strictest(policies, npolicies, m, k, false, s->roleid);
 			if (best < 0 || (now - since) / 1000 <= policies[best].limit_ms[k])
 				continue;
@@ -707,7 +753,9 @@ lifeguard_enforce_tick(TimestampTz now, const LifeguardSlotCounts *counts,
 	}
 
 	if (min_ms[LG_LIMIT_BLOCKING] >= 0 && counts->oldest_lock_wait != 0 &&
-		(now - counts->oldest_lock_wait) / 1000 > min_ms[LG_LIMIT_BLOCKING])
+		(now - counts->oldest_lock_wait) / 1000 <= min_ms[LG_LIMIT_BLOCKING])
+		note_due(counts->oldest_lock_wait, min_ms[LG_LIMIT_BLOCKING], now);
+	else if (min_ms[LG_LIMIT_BLOCKING] >= 0 && counts->oldest_lock_wait != 0)
 		noffences = find_blockers(sessions, n, policies, npolicies, matches,
 								  offences, noffences, session_offence, now);
 

@@ -43,6 +43,7 @@ typedef struct LifeguardReason
 #define LIFEGUARD_REASON_TTL_MS		10000
 
 extern void lifeguard_enforce_install_hooks(void);
+extern TimestampTz lifeguard_enforce_next_due(void);
 extern void lifeguard_enforce_tick(TimestampTz now,
 								   const LifeguardSlotCounts *counts,
 								   LifeguardSession *sessions, int nsessions,

@@ -471,6 +471,7 @@ lifeguard_worker_main(Datum main_arg)
 		instr_time	elapsed;
 		int64		tick_us;
 		long		timeout;
+		TimestampTz due;
 		bool		ok;
 
 		CHECK_FOR_INTERRUPTS();
@@ -496,8 +497,20 @@ lifeguard_worker_main(Datum main_arg)
 			w->max_tick_us = tick_us;
 		SpinLockRelease(&LifeguardState->mutex);
 
-		/* keep the cadence: the nap is what is left of naptime */
+		/*
+		 * Keep the cadence: the nap is what is left of naptime.  When a
+		 * limit seen running will be broken before that, wake up just
+		 * after it is, so the action does not wait for the next tick.
+		 */
 		timeout = lifeguard_naptime - (long) (tick_us / 1000);
+		due = ok ? lifeguard_enforce_next_due() : 0;
+		if (due != 0)
+		{
+			long		due_ms = (long) ((due - GetCurrentTimestamp() + 999) / 1000);
+
+			if (due_ms < timeout)
+				timeout = due_ms;
+		}
 		if (!ok && timeout < LIFEGUARD_ERROR_PAUSE_MS)
 			timeout = LIFEGUARD_ERROR_PAUSE_MS;
 		if (timeout < 1)

@@ -324,7 +324,7 @@ suite_reaction() {
 			bench_report "| $nap ms | \`$kind\` $REACT_LIMIT_MS ms | $n | $med | $p90 | $max | ${min:-} | ${actions:-none} | $verdict |"
 		done
 	done
-	bench_report "" "- how to read: reaction − limit is the wait for the first tick after the limit ran out (between 0 and one naptime, spread evenly when limits run out at random phases of the tick, so the median is near half a naptime) plus the time from that tick's start (the \`now\` it compares against) to the event; the min column (a limit that ran out just before a tick) is close to that second part, so the max can exceed the naptime by about that much when a limit runs out just after a tick has read the clock"
+	bench_report "" "- how to read: reaction − limit is how long after its limit a session was acted on. A worker that has seen the limit running wakes up just after it runs out, so this is the wake-up and the action (a transaction, re-reading the session, the signal, the event): milliseconds, whatever the naptime. Before that wake-up existed (up to git ff2d2b9) it was the wait for the next tick, up to one naptime (median about half a naptime), plus the action, so the max could exceed the naptime by a few milliseconds"
 	line="- clients told why: $REACT_TOLD of $((REACT_SESSIONS * REACT_BATCHES * ${#REACT_NAPTIMES[@]})) cancelled statement clients got the error naming policy \"react_statement\" (pgbench logs)"
 	bench_report "$line"
 	if ((REACT_NOTACTED + REACT_NOSTART)); then
