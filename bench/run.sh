@@ -17,12 +17,10 @@
 # A2/A) and writes it to bench/out/SUITE-TIMESTAMP.md.  bench/RESULTS.md
 # holds the recorded figures.
 #
-# With the defaults (5 rounds) the whole run takes about 13.5 minutes on 2
-# cores: build and install about 15 s, locks about 105 s, login about
-# 130 s, memory a few seconds, partitions about 65 s, reaction about 30 s,
-# scrape about 90 s, snapshot about 100 s, steady about 165 s, tick about
-# 100 s (each measured alone, or as rounds x arms x seconds plus its
-# measured setup time; `bench/run.sh list` shows each estimate).  It is
+# With the defaults (5 rounds) the whole run took 741 s (12.4 minutes) on 2
+# cores at git 469f0bf: locks 94 s, login 124 s, memory 3 s, partitions
+# 64 s, reaction 23 s, scrape 78 s, snapshot 92 s, steady 161 s, tick 97 s,
+# plus the build and install (`bench/run.sh list` shows each estimate).  It is
 # held under LIFEGUARD_BENCH_BUDGET seconds (default 870, i.e. 14.5 min):
 # a round that would not fit is not started, and the report says so.
 #
