@@ -196,6 +196,31 @@ bench_sql() {
 	lg_psql "${BENCH_SOCK[$name]}" "${BENCH_PORT[$name]}" "$db" -At "${args[@]}"
 }
 
+# bench_worker_status NAME COLUMNS  - COLUMNS of lifeguard.worker_status() in
+# cluster NAME (database postgres), separated by spaces.
+bench_worker_status() {
+	bench_sql "$1" postgres "SELECT $2 FROM lifeguard.worker_status()" | tr '|' ' '
+}
+
+# bench_wait_worker NAME TIMEOUT  - wait until the worker of cluster NAME
+# runs (it found the extension) and has ticked at least twice more since.
+bench_wait_worker() {
+	local name=$1 deadline=$((SECONDS + $2)) state='' ticks='' first=-1
+	while ((SECONDS < deadline)); do
+		read -r state ticks < <(bench_worker_status "$name" "state, ticks") || return 1
+		if [[ $state == running ]]; then
+			if ((first < 0)); then
+				first=$ticks
+			elif ((ticks >= first + 2)); then
+				return 0
+			fi
+		fi
+		sleep 0.2
+	done
+	lg_err "$name: the worker is not ticking in state 'running' after $2 s (state '$state', ticks $ticks)"
+	return 1
+}
+
 # bench_stop NAME  - stop one cluster.
 bench_stop() {
 	lg_cluster_stop "${BENCH_DATA[$1]}"

@@ -170,30 +170,6 @@ PERL
 	chmod 644 "$1"
 }
 
-# scrape_status COLUMNS  - COLUMNS of lifeguard.worker_status(), space-separated.
-scrape_status() {
-	bench_sql scrape postgres "SELECT $1 FROM lifeguard.worker_status()" | tr '|' ' '
-}
-
-# scrape_wait_running TIMEOUT  - wait until the worker runs and has ticked
-# twice since.
-scrape_wait_running() {
-	local deadline=$((SECONDS + $1)) state='' ticks='' first=-1
-	while ((SECONDS < deadline)); do
-		read -r state ticks < <(scrape_status "state, ticks") || return 1
-		if [[ $state == running ]]; then
-			if ((first < 0)); then
-				first=$ticks
-			elif ((ticks >= first + 2)); then
-				return 0
-			fi
-		fi
-		sleep 0.2
-	done
-	lg_err "scrape: the worker is not ticking in state 'running' after $1 s (state '$state', ticks $ticks)"
-	return 1
-}
-
 # scrape_wait_http TIMEOUT  - wait until GET /health answers 200.
 scrape_wait_http() {
 	local deadline=$((SECONDS + $1)) code=
@@ -265,7 +241,7 @@ scrape_cost_arm() {
 scrape_tick_arm() {
 	local arm=$1 log=$2 pid='' before after out samples valid skipped med p90 sn serr selapsed extra=''
 	samples=$BENCH_WORK/results/scrape-tick-pool/$arm
-	before=$(scrape_status "errors, restarts") || return 1
+	before=$(bench_worker_status scrape "errors, restarts") || return 1
 	if [[ $arm == B ]]; then
 		perl "$SCRAPE_CLIENT" 127.0.0.1 "$SCRAPE_HTTP_PORT" /metrics 600 \
 			"$(bench_calc "1 / $SCRAPE_RATE")" </dev/null >"$log.scraper" 2>&1 &
@@ -293,7 +269,7 @@ scrape_tick_arm() {
 		fi
 		extra=" $(bench_calc "$sn / $selapsed")"
 	fi
-	after=$(scrape_status "errors, restarts") || return 1
+	after=$(bench_worker_status scrape "errors, restarts") || return 1
 	if [[ $before != "$after" ]]; then
 		lg_err "scrape: the worker failed or restarted during tick window $arm (errors, restarts: $before before, $after after)"
 		return 1
@@ -358,7 +334,7 @@ suite_scrape() {
 		lg_err "scrape: the installed $LG_EXTENSION has no lifeguard.metrics() (build the issue-6 code first)"
 		return 1
 	fi
-	scrape_wait_running 30 || return 1
+	bench_wait_worker scrape 30 || return 1
 	scrape_wait_http 30 || return 1
 
 	SCRAPE_CLIENT=$BENCH_WORK/scripts/scrape-http.pl

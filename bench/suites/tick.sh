@@ -80,31 +80,6 @@ declare -gA TICK_SKIPPED=()     # load -> samples skipped (no new tick)
 declare -gA TICK_CLIENTS=()     # load -> client backends when sampled
 TICK_STAT_Q='SELECT state, count(*) FROM pg_stat_activity GROUP BY state;'
 
-# tick_status COLUMNS  - print COLUMNS of lifeguard.worker_status(),
-# separated by spaces.
-tick_status() {
-	bench_sql tick postgres "SELECT $1 FROM lifeguard.worker_status()" | tr '|' ' '
-}
-
-# tick_wait_running TIMEOUT  - wait until the worker runs (it found the
-# extension) and has ticked at least twice more since.
-tick_wait_running() {
-	local deadline=$((SECONDS + $1)) state='' ticks='' first=-1
-	while ((SECONDS < deadline)); do
-		read -r state ticks < <(tick_status "state, ticks") || return 1
-		if [[ $state == running ]]; then
-			if ((first < 0)); then
-				first=$ticks
-			elif ((ticks >= first + 2)); then
-				return 0
-			fi
-		fi
-		sleep 0.2
-	done
-	lg_err "tick: the worker is not ticking in state 'running' after $1 s (state '$state', ticks $ticks)"
-	return 1
-}
-
 # tick_sample_script FILE N  - the psql script taking N + 1 readings (the
 # first one is the reference for "new tick"), with a pause between two.
 tick_sample_script() {
@@ -127,7 +102,7 @@ tick_sample() {
 	raw=$BENCH_WORK/logs/tick-samples-$load-$pass.log
 	out=$BENCH_WORK/results/tick/$load
 	mkdir -p "$BENCH_WORK/results/tick"
-	before=$(tick_status "errors, restarts") || return 1
+	before=$(bench_worker_status tick "errors, restarts") || return 1
 	TICK_CLIENTS[$load]=$(bench_sql tick postgres \
 		"SELECT count(*) - 1 FROM pg_stat_activity WHERE backend_type = 'client backend'") || return 1
 	lg_say "tick: $load ($pass): ${TICK_CLIENTS[$load]} client sessions besides the sampler, $n samples every $TICK_INTERVAL s"
@@ -137,7 +112,7 @@ tick_sample() {
 		lg_err "tick: $load: sampling failed"
 		return 1
 	fi
-	after=$(tick_status "errors, restarts") || return 1
+	after=$(bench_worker_status tick "errors, restarts") || return 1
 	if [[ $before != "$after" ]]; then
 		lg_err "tick: $load: the worker failed or restarted while sampled (errors, restarts: $before before, $after after)"
 		return 1
@@ -277,7 +252,7 @@ suite_tick() {
 		lg_err "tick: the installed $LG_EXTENSION has no lifeguard.worker_status()"
 		return 1
 	fi
-	tick_wait_running 30 || return 1
+	bench_wait_worker tick 30 || return 1
 
 	TICK_SCRIPT=$(tick_sample_script tick-sample.sql "$TICK_SAMPLES")
 	half=$(((TICK_SAMPLES + 1) / 2))
