@@ -62,6 +62,7 @@
 #include "events.h"
 #include "partitions.h"
 #include "shmem.h"
+#include "worker.h"
 
 /* Job levels, in order of gravity */
 #define JOB_OK			0
@@ -431,11 +432,7 @@ run_part(CheckPart part, const char *dbname, uint64 check, TimestampTz now)
 	{
 		ErrorData  *edata;
 
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		if (lifeguard_error_passes_on(edata))
-			PG_RE_THROW();
-		FlushErrorState();
+		edata = lifeguard_catch_error(oldcxt);
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
@@ -580,15 +577,9 @@ start_check_worker(const char *dbname)
 		slot->handle = NULL;
 	}
 
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS |
-		BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_ConsistentState;
-	worker.bgw_restart_time = BGW_NEVER_RESTART;
-	strlcpy(worker.bgw_library_name, "pg_lifeguard", BGW_MAXLEN);
-	strlcpy(worker.bgw_function_name, "lifeguard_check_main", BGW_MAXLEN);
+	lifeguard_describe_worker(&worker, "pg_lifeguard check",
+							  "lifeguard_check_main", BGW_NEVER_RESTART);
 	snprintf(worker.bgw_name, BGW_MAXLEN, "pg_lifeguard check of %s", dbname);
-	strlcpy(worker.bgw_type, "pg_lifeguard check", BGW_MAXLEN);
 	strlcpy(worker.bgw_extra, dbname, BGW_EXTRALEN);
 	worker.bgw_notify_pid = MyProcPid;
 

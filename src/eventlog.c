@@ -290,11 +290,7 @@ write_table(EventlogWork work, const LifeguardEvent *events, int n,
 	{
 		ErrorData  *edata;
 
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		if (lifeguard_error_passes_on(edata))
-			PG_RE_THROW();
-		FlushErrorState();
+		edata = lifeguard_catch_error(oldcxt);
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
@@ -419,11 +415,7 @@ notify_events(bool can_notify)
 	{
 		ErrorData  *edata;
 
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		if (lifeguard_error_passes_on(edata))
-			PG_RE_THROW();
-		FlushErrorState();
+		edata = lifeguard_catch_error(oldcxt);
 		AbortCurrentTransaction();
 		MemoryContextSwitchTo(oldcxt);
 		warn_once("send NOTIFY lifeguard", edata->message);

@@ -66,6 +66,7 @@
 #include "http.h"
 #include "metrics.h"
 #include "shmem.h"
+#include "worker.h"
 
 #define HTTP_MAX_CLIENTS		16
 #define HTTP_MAX_REQUEST		8192
@@ -106,15 +107,8 @@ lifeguard_register_http_worker(void)
 {
 	BackgroundWorker worker;
 
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS |
-		BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_ConsistentState;
-	worker.bgw_restart_time = HTTP_RESTART_SECONDS;
-	strlcpy(worker.bgw_library_name, "pg_lifeguard", BGW_MAXLEN);
-	strlcpy(worker.bgw_function_name, "lifeguard_http_main", BGW_MAXLEN);
-	strlcpy(worker.bgw_name, "pg_lifeguard http", BGW_MAXLEN);
-	strlcpy(worker.bgw_type, "pg_lifeguard http", BGW_MAXLEN);
+	lifeguard_describe_worker(&worker, "pg_lifeguard http",
+							  "lifeguard_http_main", HTTP_RESTART_SECONDS);
 	RegisterBackgroundWorker(&worker);
 }
 
@@ -460,11 +454,7 @@ handle_request(HttpClient *c)
 	{
 		ErrorData  *edata;
 
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		if (lifeguard_error_passes_on(edata))
-			PG_RE_THROW();
-		FlushErrorState();
+		edata = lifeguard_catch_error(oldcxt);
 		AbortCurrentTransaction();
 		MemoryContextSwitchTo(oldcxt);
 		ereport(LOG,

@@ -384,11 +384,7 @@ read_partman_config(char **problem)
 		ErrorData  *edata;
 
 		SetUserIdAndSecContext(save_userid, save_sec);
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		if (lifeguard_error_passes_on(edata))
-			PG_RE_THROW();
-		FlushErrorState();
+		edata = lifeguard_catch_error(oldcxt);
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;

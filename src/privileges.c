@@ -236,3 +236,22 @@ lifeguard_error_passes_on(ErrorData *edata)
 			edata->sqlerrcode == ERRCODE_OUT_OF_MEMORY ||
 			edata->elevel > ERROR);
 }
+
+/*
+ * In a PG_CATCH block: the error being handled, copied into cxt (which
+ * becomes the current context), with the error state cleared, so that the
+ * caller can roll back and report it.  An error that must pass on
+ * (lifeguard_error_passes_on) is thrown again instead.
+ */
+ErrorData *
+lifeguard_catch_error(MemoryContext cxt)
+{
+	ErrorData  *edata;
+
+	MemoryContextSwitchTo(cxt);
+	edata = CopyErrorData();
+	if (lifeguard_error_passes_on(edata))
+		PG_RE_THROW();
+	FlushErrorState();
+	return edata;
+}

@@ -91,6 +91,27 @@ static char last_error_event[LIFEGUARD_ERROR_LEN];
 static TimestampTz last_error_event_at = 0;
 
 /*
+ * Describe one of pg_lifeguard's background workers: shared memory and a
+ * connection (to a database, or to none), started once the server reaches
+ * a consistent state (so on a hot standby too), restarted after
+ * restart_seconds (BGW_NEVER_RESTART: never).  The name is also its type.
+ */
+void
+lifeguard_describe_worker(BackgroundWorker *worker, const char *name,
+						  const char *function, int restart_seconds)
+{
+	memset(worker, 0, sizeof(BackgroundWorker));
+	worker->bgw_flags = BGWORKER_SHMEM_ACCESS |
+		BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker->bgw_start_time = BgWorkerStart_ConsistentState;
+	worker->bgw_restart_time = restart_seconds;
+	strlcpy(worker->bgw_library_name, "pg_lifeguard", BGW_MAXLEN);
+	strlcpy(worker->bgw_function_name, function, BGW_MAXLEN);
+	strlcpy(worker->bgw_name, name, BGW_MAXLEN);
+	strlcpy(worker->bgw_type, name, BGW_MAXLEN);
+}
+
+/*
  * Register the worker; called from _PG_init in the postmaster.
  */
 void
@@ -98,18 +119,9 @@ lifeguard_register_worker(void)
 {
 	BackgroundWorker worker;
 
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS |
-		BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_ConsistentState;
-	worker.bgw_restart_time = LIFEGUARD_RESTART_SECONDS;
-	strlcpy(worker.bgw_library_name, "pg_lifeguard", BGW_MAXLEN);
-	strlcpy(worker.bgw_function_name, "lifeguard_worker_main", BGW_MAXLEN);
+	lifeguard_describe_worker(&worker, "pg_lifeguard", "lifeguard_worker_main",
+							  LIFEGUARD_RESTART_SECONDS);
 	strlcpy(worker.bgw_name, "pg_lifeguard worker", BGW_MAXLEN);
-	strlcpy(worker.bgw_type, "pg_lifeguard", BGW_MAXLEN);
-	worker.bgw_main_arg = (Datum) 0;
-	worker.bgw_notify_pid = 0;
-
 	RegisterBackgroundWorker(&worker);
 }
 

@@ -10,6 +10,11 @@
 #ifndef LIFEGUARD_WORKER_H
 #define LIFEGUARD_WORKER_H
 
+#include "postmaster/bgworker.h"
+
+extern void lifeguard_describe_worker(BackgroundWorker *worker,
+									  const char *name, const char *function,
+									  int restart_seconds);
 extern void lifeguard_register_worker(void);
 extern void lifeguard_wake_worker(void);
 
