@@ -135,10 +135,13 @@ typedef struct Acted
 
 /*
  * The earliest moment, after this tick, at which a limit already seen
- * running may be broken (0: none known); the worker wakes up then rather
+ * running will be broken (0: none known); the worker wakes up then rather
  * than at the end of its naptime, so an action does not wait for the
- * cadence.  A lower bound: it uses the smallest limit of each kind, and a
- * wake-up that finds nothing to do costs one ordinary tick.
+ * cadence.  Each session's own limit is used (the strictest of the
+ * policies it matches), looked up only when it could run out before the
+ * next tick.  For blocking_timeout it is a lower bound (the smallest limit
+ * and the oldest lock wait, before any lock graph): a wake-up that finds
+ * nothing to do costs one ordinary tick.
  */
 static TimestampTz next_due = 0;
 
@@ -724,6 +727,7 @@ lifeguard_enforce_tick(TimestampTz now, const LifeguardSlotCounts *counts,
 		for (k = 0; k < LG_LIMIT_NKINDS; k++)
 		{
 			TimestampTz since;
+			int64		elapsed_ms;
 			int			best;
 			Offence		o;
 
@@ -732,20 +736,24 @@ lifeguard_enforce_tick(TimestampTz now, const LifeguardSlotCounts *counts,
 			since = limit_start(s, k);
 			if (since == 0)
 				continue;
-			if ((now - since) / 1000 <= min_ms[k])
+			/* no limit of this kind can run out before the next tick */
+			elapsed_ms = (now - since) / 1000;
+			if (elapsed_ms + lifeguard_naptime < min_ms[k])
+				continue;
+			best = strictest(policies, npolicies, m, k, false, s->roleid);
+			if (best < 0)
+				continue;
+			if (elapsed_ms <= policies[best].limit_ms[k])
 			{
-				note_due(since, min_ms[k], now);
+				note_due(since, policies[best].limit_ms[k], now);
 				continue;
 			}
-			best = strictest(policies, npolicies, m, k, false, s->roleid);
-			if (best < 0 || (now - since) / 1000 <= policies[best].limit_ms[k])
-				continue;
 
 			o.session = s;
 			o.limit = k;
 			o.policy = best;
 			o.since = since;
-			o.elapsed_ms = (now - since) / 1000;
+			o.elapsed_ms = elapsed_ms;
 			o.blocked = 0;
 			noffences = add_offence(offences, noffences, &session_offence[i],
 									&o, policies);
