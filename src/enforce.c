@@ -588,6 +588,20 @@ add_offence(Offence *offences, int noffences, int *slot, const Offence *o,
 }
 
 /*
+ * A limit of limit_ms running since "since" is broken once more than
+ * limit_ms whole milliseconds have passed: keep the earliest such moment
+ * still to come.
+ */
+static void
+note_due(TimestampTz since, int64 limit_ms, TimestampTz now)
+{
+	TimestampTz due = since + (limit_ms + 1) * 1000;
+
+	if (due > now && (next_due == 0 || due < next_due))
+		next_due = due;
+}
+
+/*
  * Blocking offences: the roots of the lock graph past their
  * blocking_timeout.  Called only when some wait is old enough to matter.
  */
@@ -633,7 +647,11 @@ find_blockers(LifeguardSession *sessions, int n,
 			continue;
 		elapsed_ms = (now - node->blocking_since) / 1000;
 		if (elapsed_ms <= policies[best].limit_ms[LG_LIMIT_BLOCKING])
+		{
+			note_due(node->blocking_since,
+					 policies[best].limit_ms[LG_LIMIT_BLOCKING], now);
 			continue;
+		}
 
 		o.session = s;
 		o.limit = LG_LIMIT_BLOCKING;
@@ -645,20 +663,6 @@ find_blockers(LifeguardSession *sessions, int n,
 								&session_offence[s - sessions], &o, policies);
 	}
 	return noffences;
-}
-
-/*
- * A limit of limit_ms running since "since" is broken once more than
- * limit_ms whole milliseconds have passed: keep the earliest such moment
- * still to come.
- */
-static void
-note_due(TimestampTz since, int64 limit_ms, TimestampTz now)
-{
-	TimestampTz due = since + (limit_ms + 1) * 1000;
-
-	if (due > now && (next_due == 0 || due < next_due))
-		next_due = due;
 }
 
 /*
