@@ -21,7 +21,10 @@
  * Bounds: a request is at most HTTP_MAX_REQUEST bytes of request line and
  * headers and must arrive complete within HTTP_READ_TIMEOUT_MS of the
  * connection (so a client sending slowly, one byte at a time, is cut off);
- * a response must be taken within HTTP_WRITE_TIMEOUT_MS.  When all
+ * a response must be taken within HTTP_WRITE_TIMEOUT_MS.  After the
+ * response, what the client still sends is read and dropped until it
+ * closes, for at most HTTP_LINGER_MS, so that unread input does not reset
+ * the connection before the client has read the answer.  When all
  * HTTP_MAX_CLIENTS connections are taken, a new one replaces the one that
  * has been reading longest, so idle connections cannot lock others out.  One request per
  * connection ("Connection: close").  Only GET; any other method gets 405,
@@ -72,6 +75,8 @@
 #define HTTP_MAX_REQUEST		8192
 #define HTTP_READ_TIMEOUT_MS	5000
 #define HTTP_WRITE_TIMEOUT_MS	10000
+/* How long to read what a client still sends after its response */
+#define HTTP_LINGER_MS			1000
 #define HTTP_BACKLOG			16
 #define HTTP_RESTART_SECONDS	10
 /* Most events one GET /events returns; the client asks again from next_since */
@@ -81,7 +86,8 @@ typedef enum ClientState
 {
 	CLIENT_FREE = 0,
 	CLIENT_READING,
-	CLIENT_WRITING
+	CLIENT_WRITING,
+	CLIENT_CLOSING				/* response sent; reading what is left */
 } ClientState;
 
 typedef struct HttpClient
@@ -491,8 +497,11 @@ client_slot(void)
 
 		if (c->state == CLIENT_FREE)
 			return c;
-		if (c->state == CLIENT_READING &&
-			(oldest == NULL || c->deadline < oldest->deadline))
+		if (c->state == CLIENT_CLOSING)
+			oldest = c;			/* already answered: the first to go */
+		else if (c->state == CLIENT_READING &&
+				 (oldest == NULL || (oldest->state == CLIENT_READING &&
+									 c->deadline < oldest->deadline)))
 			oldest = c;
 	}
 	if (oldest != NULL)
@@ -580,10 +589,33 @@ write_client(HttpClient *c)
 	c->sent += n;
 	if (c->sent >= c->response.len)
 	{
-		/* no more requests on this connection; let the client read first */
+		/*
+		 * No more requests on this connection.  Closing it now, with some of
+		 * the request (a body, the rest of an oversized head) still unread,
+		 * would reset the connection and could destroy the response before
+		 * the client reads it: say we are done, and read until the client
+		 * closes too, for at most HTTP_LINGER_MS.
+		 */
 		shutdown(c->fd, SHUT_WR);
-		close_client(c);
+		pfree(c->response.data);
+		c->response.data = NULL;
+		c->state = CLIENT_CLOSING;
+		c->deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+												  HTTP_LINGER_MS);
 	}
+}
+
+/* Read and drop what a client sends after its response; close at its end */
+static void
+drain_client(HttpClient *c)
+{
+	char		scratch[4096];
+	ssize_t		n;
+
+	n = recv(c->fd, scratch, sizeof(scratch), 0);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+				   errno != EINTR))
+		close_client(c);
 }
 
 /*
@@ -667,7 +699,7 @@ lifeguard_http_main(Datum main_arg)
 		{
 			HttpClient *c = &clients[i];
 
-			if (c->state == CLIENT_READING)
+			if (c->state == CLIENT_READING || c->state == CLIENT_CLOSING)
 				AddWaitEventToSet(set, WL_SOCKET_READABLE, c->fd, NULL, c);
 			else if (c->state == CLIENT_WRITING)
 				AddWaitEventToSet(set, WL_SOCKET_WRITEABLE, c->fd, NULL, c);
@@ -692,6 +724,9 @@ lifeguard_http_main(Datum main_arg)
 			else if (c != NULL && c->state == CLIENT_WRITING &&
 					 (ev->events & WL_SOCKET_WRITEABLE))
 				write_client(c);
+			else if (c != NULL && c->state == CLIENT_CLOSING &&
+					 (ev->events & WL_SOCKET_READABLE))
+				drain_client(c);
 		}
 
 		MemoryContextSwitchTo(TopMemoryContext);
