@@ -70,6 +70,21 @@ SET application_name = 'obs "quoted" \app';
 SELECT line FROM regexp_split_to_table(lifeguard.metrics(), E'\n') AS line
 WHERE line LIKE 'pg_lifeguard_application_sessions{application_name="obs%';
 
+-- Bounded cardinality: 22 more sessions with 22 application names show as
+-- the 20 largest groups and "(other)"; an application really named
+-- "(other)" (this session) is counted with the rest, so no series repeats
+SELECT count(dblink_connect('obs' || g, 'dbname=' || current_database() ||
+                            ' application_name=obs-app-' || g)) AS opened
+FROM generate_series(1, 22) g;
+SET application_name = '(other)';
+SELECT count(*) AS application_series,
+       count(*) FILTER (WHERE line LIKE '%application_name="(other)"}%') AS other_series,
+       sum(split_part(line, ' ', 2)::int) = (SELECT used FROM lifeguard.slots()) AS all_counted
+FROM regexp_split_to_table(lifeguard.metrics(), E'\n') AS line
+WHERE line LIKE 'pg_lifeguard_application_sessions{%';
+RESET application_name;
+SELECT count(dblink_disconnect('obs' || g)) AS closed FROM generate_series(1, 22) g;
+
 -- The report: every section, in order
 SELECT regexp_replace(line, ':.*', '') AS section
 FROM lifeguard.report(0) AS line

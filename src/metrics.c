@@ -45,6 +45,9 @@
 
 PG_FUNCTION_INFO_V1(lifeguard_metrics);
 
+/* The label of the groups past LIFEGUARD_METRICS_TOP, together */
+#define OTHER_LABEL		"(other)"
+
 /* One group of sessions: by role or database (oid), or application (name) */
 typedef struct SessionGroup
 {
@@ -278,14 +281,15 @@ session_groups(StringInfo buf, const Snapshot *snap, GroupBy by,
 
 	for (i = 0; i < ngroups; i++)
 	{
-		if (i < LIFEGUARD_METRICS_TOP)
+		/* a group really named "(other)" joins the rest: no duplicate series */
+		if (i < LIFEGUARD_METRICS_TOP && strcmp(groups[i].name, OTHER_LABEL) != 0)
 			sample_labels(buf, metric, label, groups[i].name, NULL, NULL,
 						  groups[i].sessions);
 		else
 			other += groups[i].sessions;
 	}
 	if (other > 0)
-		sample_labels(buf, metric, label, "(other)", NULL, NULL, other);
+		sample_labels(buf, metric, label, OTHER_LABEL, NULL, NULL, other);
 }
 
 static double
