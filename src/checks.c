@@ -157,7 +157,7 @@ alert_update(Oid relid, const char *table, const char *job, int level,
 			e->dbid = MyDatabaseId;
 			e->relid = relid;
 			strlcpy(e->job, job, NAMEDATALEN);
-			strlcpy(e->table, table, sizeof(e->table));
+			lifeguard_copy_clipped(e->table, table, sizeof(e->table));
 		}
 		/* with the table full, every check reports it: noisy, not silent */
 		if (e != NULL)

@@ -30,9 +30,13 @@
  *	  a time, skipping rows someone else has locked.
  *	- NOTIFY: with lifeguard.notify on, every event is sent on channel
  *	  "lifeguard" as a JSON object, in a transaction of its own so that a
- *	  full notification queue cannot hold back the table.  Notifications
- *	  are sent at most once: a batch whose NOTIFY failed is skipped.  None is
- *	  sent on a hot standby, where NOTIFY is not allowed.
+ *	  full notification queue cannot hold back the table.  The commit of a
+ *	  NOTIFY takes a server-wide heavyweight lock, held by any session that
+ *	  notified until its own commit is done (waiting for a synchronous
+ *	  standby, say); the worker takes it first, without waiting, and tries
+ *	  again at the next tick when it is not granted.  Notifications are sent
+ *	  at most once: a batch whose NOTIFY failed is skipped.  None is sent on
+ *	  a hot standby, where NOTIFY is not allowed.
  *
  * Copyright (c) 2026, pg_lifeguard developers
  *
@@ -43,12 +47,14 @@
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_database.h"
 #include "catalog/pg_type.h"
 #include "commands/async.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "storage/lmgr.h"
+#include "storage/lock.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/json.h"
@@ -353,7 +359,7 @@ lifeguard_event_json(StringInfo buf, const LifeguardEvent *ev)
 		if ((value)[0] == '\0') \
 			appendStringInfoString(buf, "null"); \
 		else \
-			escape_json(buf, (value)); \
+			escape_json(buf, lifeguard_utf8_clean(value)); \
 	} while (0)
 
 	JSON_FIELD("role", ev->role);
@@ -376,6 +382,7 @@ notify_events(bool can_notify)
 {
 	LifeguardShared *s = LifeguardState;
 	MemoryContext oldcxt = CurrentMemoryContext;
+	LOCKTAG		tag;
 	uint64		lost;
 	int			n;
 
@@ -391,11 +398,25 @@ notify_events(bool can_notify)
 	if (n == 0)
 		return;
 
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+
+	/*
+	 * The commit of a NOTIFY takes a server-wide lock, which a session
+	 * that notified and waits for a synchronous standby keeps: take it
+	 * now, without waiting, or try again at the next tick.
+	 */
+	SET_LOCKTAG_OBJECT(tag, InvalidOid, DatabaseRelationId, InvalidOid, 0);
+	if (LockAcquire(&tag, AccessExclusiveLock, false, true) == LOCKACQUIRE_NOT_AVAIL)
+	{
+		AbortCurrentTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		return;
+	}
+
 	/* at most once: the mark moves whether or not the NOTIFY goes out */
 	advance_mark(&s->notified_seq, batch[n - 1].seq);
 
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
 	PG_TRY();
 	{
 		StringInfoData payload;

@@ -16,6 +16,7 @@
 #include "postgres.h"
 
 #include "funcapi.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
@@ -101,15 +102,55 @@ lifeguard_severity_name(LifeguardSeverity severity)
 }
 
 /*
- * Copy a possibly-NULL string into a fixed buffer, always terminated.
+ * Copy a possibly-NULL string into a fixed buffer of len bytes, always
+ * terminated, cut at a character boundary (never inside a multibyte
+ * character).
  */
-static void
-copy_field(char *dst, const char *src, Size len)
+void
+lifeguard_copy_clipped(char *dst, const char *src, Size len)
 {
+	int			srclen;
+	int			n;
+
 	if (src == NULL)
+	{
 		dst[0] = '\0';
-	else
-		strlcpy(dst, src, len);
+		return;
+	}
+	srclen = strlen(src);
+	n = (srclen < (int) len) ? srclen : pg_mbcliplen(src, srclen, len - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/*
+ * A string that is valid UTF-8, for Prometheus text and JSON: str itself
+ * when it is, otherwise a palloc'd copy with every byte that does not
+ * start a valid sequence replaced by '?' (a name from a database in
+ * another encoding, say).
+ */
+const char *
+lifeguard_utf8_clean(const char *str)
+{
+	const unsigned char *p = (const unsigned char *) str;
+	int			len = strlen(str);
+	char	   *copy = NULL;
+	int			i = 0;
+
+	while (i < len)
+	{
+		int			l = pg_utf_mblen(p + i);
+
+		if (l <= len - i && pg_utf8_islegal(p + i, l))
+		{
+			i += l;
+			continue;
+		}
+		if (copy == NULL)
+			copy = pstrdup(str);
+		copy[i++] = '?';
+	}
+	return copy != NULL ? copy : str;
 }
 
 /*
@@ -197,6 +238,7 @@ event_record_va(LifeguardEventKind kind,
 				va_list args)
 {
 	LifeguardEvent ev;
+	char		detail[LIFEGUARD_DETAIL_LEN * 2];
 
 	Assert(kind >= 0 && kind < LG_EVENT_NKINDS);
 
@@ -207,15 +249,19 @@ event_record_va(LifeguardEventKind kind,
 	if (subject != NULL)
 	{
 		ev.pid = subject->pid;
-		copy_field(ev.role, subject->role, sizeof(ev.role));
-		copy_field(ev.database, subject->database, sizeof(ev.database));
-		copy_field(ev.application_name, subject->application_name,
-				   sizeof(ev.application_name));
+		lifeguard_copy_clipped(ev.role, subject->role, sizeof(ev.role));
+		lifeguard_copy_clipped(ev.database, subject->database,
+							   sizeof(ev.database));
+		lifeguard_copy_clipped(ev.application_name,
+							   subject->application_name,
+							   sizeof(ev.application_name));
 	}
-	copy_field(ev.policy, policy, sizeof(ev.policy));
-	copy_field(ev.action, action, sizeof(ev.action));
+	lifeguard_copy_clipped(ev.policy, policy, sizeof(ev.policy));
+	lifeguard_copy_clipped(ev.action, action, sizeof(ev.action));
 
-	vsnprintf(ev.detail, sizeof(ev.detail), fmt, args);
+	/* format into a larger buffer, then keep whole characters only */
+	vsnprintf(detail, sizeof(detail), fmt, args);
+	lifeguard_copy_clipped(ev.detail, detail, sizeof(ev.detail));
 
 	if (LifeguardState != NULL)
 	{

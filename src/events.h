@@ -88,6 +88,8 @@ extern bool lifeguard_event_kind_acts(LifeguardEventKind kind);
 extern const char *lifeguard_severity_name(LifeguardSeverity severity);
 
 extern void lifeguard_event_count(LifeguardEventKind kind, bool acted);
+extern void lifeguard_copy_clipped(char *dst, const char *src, Size len);
+extern const char *lifeguard_utf8_clean(const char *str);
 extern void lifeguard_event_record(LifeguardEventKind kind,
 								   LifeguardSeverity severity,
 								   const LifeguardEventSubject *subject,

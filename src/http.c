@@ -25,8 +25,9 @@
  * response, what the client still sends is read and dropped until it
  * closes, for at most HTTP_LINGER_MS, so that unread input does not reset
  * the connection before the client has read the answer.  When all
- * HTTP_MAX_CLIENTS connections are taken, a new one replaces the one that
- * has been reading longest, so idle connections cannot lock others out.  One request per
+ * HTTP_MAX_CLIENTS connections are taken, a new one replaces one that is
+ * done or the one that has been reading longest, so idle connections cannot
+ * lock others out; what a new connection has already sent is read at once.  One request per
  * connection ("Connection: close").  Only GET; any other method gets 405,
  * a malformed request 400, an oversized one 431, an unknown path 404.  With
  * lifeguard.http_token set, every request needs "Authorization: Bearer
@@ -79,6 +80,8 @@
 #define HTTP_LINGER_MS			1000
 #define HTTP_BACKLOG			16
 #define HTTP_RESTART_SECONDS	10
+/* Pause after accept() failed for another reason than "nothing waiting" */
+#define HTTP_ACCEPT_PAUSE_MS	1000
 /* Most events one GET /events returns; the client asks again from next_since */
 #define HTTP_MAX_EVENTS			1000
 
@@ -103,6 +106,7 @@ typedef struct HttpClient
 
 static HttpClient clients[HTTP_MAX_CLIENTS];
 static pgsocket listen_fd = PGINVALID_SOCKET;
+static TimestampTz accept_paused_until = 0;
 
 /*
  * Register the HTTP worker; called from _PG_init in the postmaster when
@@ -335,7 +339,8 @@ events_json(StringInfo buf, uint64 since)
 	LWLockAcquire(s->lock, LW_SHARED);
 	last = s->next_seq - 1;
 	first = (last > (uint64) s->ring_size) ? last - s->ring_size + 1 : 1;
-	for (seq = Max(first, since + 1); seq <= last && n < HTTP_MAX_EVENTS; seq++)
+	for (seq = Max(first, since + 1); since < last && seq <= last &&
+		 n < HTTP_MAX_EVENTS; seq++)
 		memcpy(&copy[n++], &s->ring[(seq - 1) % s->ring_size],
 			   sizeof(LifeguardEvent));
 	LWLockRelease(s->lock);
@@ -479,11 +484,11 @@ handle_request(HttpClient *c)
 }
 
 /*
- * A slot for a new connection: a free one, or else the one that has been
- * reading its request for longest, which is closed.  So connections that
- * send nothing (or send slowly) cannot keep others out; a client whose
- * request arrives with its connection is answered in the same pass.  NULL
- * when every connection is writing its response.
+ * A slot for a new connection: a free one, or else one whose response is
+ * sent, or else the one that has been reading its request for longest,
+ * which is closed.  So connections that send nothing (or send slowly)
+ * cannot keep others out.  NULL when every connection is writing its
+ * response.
  */
 static HttpClient *
 client_slot(void)
@@ -507,42 +512,6 @@ client_slot(void)
 	if (oldest != NULL)
 		close_client(oldest);
 	return oldest;
-}
-
-/* Accept every waiting connection there is room for */
-static void
-accept_clients(void)
-{
-	for (;;)
-	{
-		HttpClient *c = client_slot();
-		pgsocket	fd;
-
-		if (c == NULL)
-			return;				/* all writing: the rest wait in the backlog */
-
-		fd = accept(listen_fd, NULL, NULL);
-		if (fd == PGINVALID_SOCKET)
-		{
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
-				errno != ECONNABORTED)
-				ereport(LOG,
-						(errcode_for_socket_access(),
-						 errmsg("pg_lifeguard: could not accept HTTP connection: %m")));
-			return;
-		}
-		if (!pg_set_noblock(fd))
-		{
-			closesocket(fd);
-			continue;
-		}
-		(void) fcntl(fd, F_SETFD, FD_CLOEXEC);
-		c->fd = fd;
-		c->state = CLIENT_READING;
-		c->reqlen = 0;
-		c->deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
-												  HTTP_READ_TIMEOUT_MS);
-	}
 }
 
 /* Read what has arrived; answer once the request head is complete */
@@ -616,6 +585,58 @@ drain_client(HttpClient *c)
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
 				   errno != EINTR))
 		close_client(c);
+}
+
+/*
+ * Accept every waiting connection there is room for, and read at once what
+ * each has already sent.  A failure other than "nothing waiting" (out of
+ * file descriptors, say) pauses accepting for HTTP_ACCEPT_PAUSE_MS, since
+ * the listening socket stays readable and would otherwise spin the loop.
+ */
+static void
+accept_clients(void)
+{
+	for (;;)
+	{
+		HttpClient *c;
+		pgsocket	fd;
+
+		fd = accept(listen_fd, NULL, NULL);
+		if (fd == PGINVALID_SOCKET)
+		{
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+				errno != ECONNABORTED)
+			{
+				ereport(LOG,
+						(errcode_for_socket_access(),
+						 errmsg("pg_lifeguard: could not accept HTTP connection: %m")));
+				accept_paused_until =
+					TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+												HTTP_ACCEPT_PAUSE_MS);
+			}
+			return;
+		}
+		if (!pg_set_noblock(fd))
+		{
+			closesocket(fd);
+			continue;
+		}
+		(void) fcntl(fd, F_SETFD, FD_CLOEXEC);
+
+		/* only now make room, so no reader is closed for nothing */
+		c = client_slot();
+		if (c == NULL)
+		{
+			closesocket(fd);	/* every slot is writing its response */
+			return;
+		}
+		c->fd = fd;
+		c->state = CLIENT_READING;
+		c->reqlen = 0;
+		c->deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+												  HTTP_READ_TIMEOUT_MS);
+		read_client(c);
+	}
 }
 
 /*
@@ -693,7 +714,18 @@ lifeguard_http_main(Datum main_arg)
 		set = CreateWaitEventSet(loop_context, HTTP_MAX_CLIENTS + 3);
 		AddWaitEventToSet(set, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
 		AddWaitEventToSet(set, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
-		if (nwriting < HTTP_MAX_CLIENTS)
+		if (now < accept_paused_until)
+		{
+			long		secs;
+			int			usecs;
+			long		ms;
+
+			TimestampDifference(now, accept_paused_until, &secs, &usecs);
+			ms = secs * 1000 + usecs / 1000 + 1;
+			if (timeout < 0 || ms < timeout)
+				timeout = ms;
+		}
+		else if (nwriting < HTTP_MAX_CLIENTS)
 			AddWaitEventToSet(set, WL_SOCKET_READABLE, listen_fd, NULL, NULL);
 		for (i = 0; i < HTTP_MAX_CLIENTS; i++)
 		{

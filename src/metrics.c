@@ -136,7 +136,7 @@ append_label_value(StringInfo buf, const char *value)
 	const char *p;
 
 	appendStringInfoChar(buf, '"');
-	for (p = value; *p; p++)
+	for (p = lifeguard_utf8_clean(value); *p; p++)
 	{
 		switch (*p)
 		{
@@ -517,7 +517,7 @@ add_reason(StringInfo reasons, LifeguardHealth *level, LifeguardHealth at,
 	}
 	if (reasons->len > 1)
 		appendStringInfoString(reasons, ", ");
-	escape_json(reasons, text.data);
+	escape_json(reasons, lifeguard_utf8_clean(text.data));
 	pfree(text.data);
 	if (at > *level)
 		*level = at;

@@ -144,9 +144,21 @@ lifeguard_role_is_admin(Oid roleid)
 bool
 lifeguard_lock_role_catalogs(void)
 {
-	return ConditionalLockRelationOid(AuthIdRelationId, AccessShareLock) &&
-		ConditionalLockRelationOid(AuthMemRelationId, AccessShareLock) &&
-		ConditionalLockRelationOid(DatabaseRelationId, AccessShareLock);
+	/*
+	 * The indexes too: a syscache miss scans them, and REINDEX (which a
+	 * superuser may leave open in a transaction) locks only them.
+	 */
+	static const Oid relids[] = {
+		AuthIdRelationId, AuthIdOidIndexId, AuthIdRolnameIndexId,
+		AuthMemRelationId, AuthMemRoleMemIndexId, AuthMemMemRoleIndexId,
+		DatabaseRelationId, DatabaseOidIndexId, DatabaseNameIndexId
+	};
+	int			i;
+
+	for (i = 0; i < lengthof(relids); i++)
+		if (!ConditionalLockRelationOid(relids[i], AccessShareLock))
+			return false;
+	return true;
 }
 
 /*

@@ -241,7 +241,8 @@ check_catalogs(TimestampTz now, bool periodic)
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
-	if (ConditionalLockRelationOid(ExtensionRelationId, AccessShareLock))
+	if (ConditionalLockRelationOid(ExtensionRelationId, AccessShareLock) &&
+		ConditionalLockRelationOid(ExtensionNameIndexId, AccessShareLock))
 		found = OidIsValid(get_extension_oid(LIFEGUARD_EXTENSION, true)) ? 1 : 0;
 	if (found >= 0)
 		lifeguard_policies_refresh(found == 1,

@@ -142,6 +142,8 @@ is($next, $ev->{events}[-1]{seq}, '... next_since is the last seq returned');
 $r = http_get($port, "/events?since=$next");
 is_deeply(decode_json($r->{body})->{events}, [],
 	'... and asking from there returns nothing new');
+is_deeply(decode_json(http_get($port, '/events?since=18446744073709551615')->{body})->{events},
+	[], 'since at the top of the range returns nothing (no wrap-around)');
 is(http_status($port, '/events?since=abc'), 400, 'since=abc is a 400');
 is(http_status($port, '/events?since=-1'), 400, 'since=-1 is a 400');
 
@@ -205,6 +207,24 @@ ok( $node->poll_query_until(
 		"SELECT ticks > $ticks_before + 20 FROM lifeguard.worker_status()"),
 	'the worker kept ticking through all of it');
 is(http_status($port, '/metrics'), 200, 'and the endpoint still answers');
+
+# A REINDEX of pg_authid left open in a transaction locks its indexes, which
+# a name lookup would scan: /metrics must not wait for it (labels by oid)
+$node->safe_psql('postgres', 'CREATE ROLE fresh LOGIN');
+my $fresh = LifeguardTest::open_session($node, 'fresh', 'freshapp');
+my $reindexer = LifeguardTest::open_session($node, 'postgres', 'reindexer');
+$reindexer->{h}->query_safe('BEGIN; REINDEX TABLE pg_authid');
+$t = time;
+$r = http_get($port, '/metrics');
+cmp_ok(time - $t, '<', 3, 'with pg_authid being reindexed, GET /metrics answers at once');
+is($r->{status}, 200, '... with 200');
+like($r->{body}, qr/^pg_lifeguard_role_sessions\{role="oid:\d+"\} 1$/m,
+	'... naming roles by oid meanwhile');
+$reindexer->{h}->query_safe('COMMIT');
+like(http_get($port, '/metrics')->{body},
+	qr/^pg_lifeguard_role_sessions\{role="fresh"\} 1$/m,
+	'and by name again once it is done');
+close_sessions($fresh, $reindexer);
 
 # A bearer token, once set, is required
 $node->append_conf('postgresql.conf', "lifeguard.http_token = 's3cret'\n");
