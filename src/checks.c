@@ -395,6 +395,37 @@ typedef enum CheckPart
 /* The parts' names in messages, in CheckPart's order */
 static const char *const part_names[] = {"partition", "pg_cron", "job"};
 
+/* What one part of a check needs, for run_part_body() */
+typedef struct PartRun
+{
+	CheckPart	part;
+	const char *dbname;
+	uint64		check;
+	TimestampTz now;
+} PartRun;
+
+static void
+run_part_body(void *arg)
+{
+	PartRun    *run = (PartRun *) arg;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	switch (run->part)
+	{
+		case PART_PARTITIONS:
+			check_partitions(run->dbname, run->check, run->now);
+			break;
+		case PART_CRON:
+			ingest_cron_runs();
+			break;
+		case PART_JOBS:
+			check_jobs(run->dbname, run->check, run->now);
+			break;
+	}
+	SPI_finish();
+}
+
 /*
  * One part of a check, in a subtransaction: an error is logged and
  * recorded, and the check goes on with the next part.
@@ -402,54 +433,24 @@ static const char *const part_names[] = {"partition", "pg_cron", "job"};
 static void
 run_part(CheckPart part, const char *dbname, uint64 check, TimestampTz now)
 {
-	MemoryContext oldcxt = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
+	PartRun		run = {part, dbname, check, now};
+	ErrorData  *edata;
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcxt);
-	PG_TRY();
-	{
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
-		switch (part)
-		{
-			case PART_PARTITIONS:
-				check_partitions(dbname, check, now);
-				break;
-			case PART_CRON:
-				ingest_cron_runs();
-				break;
-			case PART_JOBS:
-				check_jobs(dbname, check, now);
-				break;
-		}
-		SPI_finish();
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
+	edata = lifeguard_run_subxact(run_part_body, &run);
+	if (edata == NULL)
+		return;
 
-		edata = lifeguard_catch_error(oldcxt);
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-
-		ereport(WARNING,
-				(errmsg("pg_lifeguard: %s check in database \"%s\" failed: %s",
-						part_names[part], dbname, edata->message)));
-		SpinLockAcquire(&LifeguardState->mutex);
-		LifeguardState->worker.errors++;
-		SpinLockRelease(&LifeguardState->mutex);
-		lifeguard_event_record(LG_EVENT_WORKER_ERROR, LG_SEVERITY_WARNING,
-							   check_subject(dbname), NULL, NULL,
-							   "%s check failed: %s",
-							   part_names[part], edata->message);
-		FreeErrorData(edata);
-	}
-	PG_END_TRY();
+	ereport(WARNING,
+			(errmsg("pg_lifeguard: %s check in database \"%s\" failed: %s",
+					part_names[part], dbname, edata->message)));
+	SpinLockAcquire(&LifeguardState->mutex);
+	LifeguardState->worker.errors++;
+	SpinLockRelease(&LifeguardState->mutex);
+	lifeguard_event_record(LG_EVENT_WORKER_ERROR, LG_SEVERITY_WARNING,
+						   check_subject(dbname), NULL, NULL,
+						   "%s check failed: %s",
+						   part_names[part], edata->message);
+	FreeErrorData(edata);
 }
 
 /*

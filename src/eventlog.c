@@ -103,36 +103,6 @@ static TimestampTz last_prune = 0;
 static char last_warning[LIFEGUARD_ERROR_LEN];
 static TimestampTz last_warning_at = 0;
 
-/*
- * Copy up to "max" events that follow *mark out of the ring into buf.
- * Events the ring has overwritten since are skipped: *mark moves past
- * them and their number is returned in *lost.  Returns the number copied.
- */
-static int
-take_events(uint64 *mark, LifeguardEvent *buf, int max, uint64 *lost)
-{
-	LifeguardShared *s = LifeguardState;
-	uint64		last;
-	uint64		first;
-	uint64		seq;
-	int			n = 0;
-
-	*lost = 0;
-	LWLockAcquire(s->lock, LW_EXCLUSIVE);
-	last = s->next_seq - 1;
-	first = (last > (uint64) s->ring_size) ? last - s->ring_size + 1 : 1;
-	if (*mark + 1 < first)
-	{
-		*lost = first - 1 - *mark;
-		*mark = first - 1;
-	}
-	for (seq = *mark + 1; seq <= last && n < max; seq++)
-		memcpy(&buf[n++], &s->ring[(seq - 1) % s->ring_size],
-			   sizeof(LifeguardEvent));
-	LWLockRelease(s->lock);
-	return n;
-}
-
 /* Move *mark to seq, unless it moved past it meanwhile */
 static void
 advance_mark(uint64 *mark, uint64 seq)
@@ -141,6 +111,25 @@ advance_mark(uint64 *mark, uint64 seq)
 	if (*mark < seq)
 		*mark = seq;
 	LWLockRelease(LifeguardState->lock);
+}
+
+/*
+ * Copy up to "max" events that follow *mark out of the ring into buf.
+ * Events the ring has overwritten since are skipped: *mark moves past
+ * them and their number is returned in *lost.  Returns the number copied.
+ * Only the worker moves the marks, so reading *mark unlocked is safe here.
+ */
+static int
+take_events(uint64 *mark, LifeguardEvent *buf, int max, uint64 *lost)
+{
+	uint64		first;
+	int			n;
+
+	n = lifeguard_events_copy(*mark, buf, max, &first, NULL);
+	*lost = (*mark + 1 < first) ? first - 1 - *mark : 0;
+	if (*lost > 0)
+		advance_mark(mark, first - 1);
+	return n;
 }
 
 /*
@@ -252,6 +241,33 @@ typedef enum EventlogWork
 	EVENTLOG_PRUNE
 } EventlogWork;
 
+/* One write to lifeguard.events, for write_table_body() */
+typedef struct TableWrite
+{
+	EventlogWork work;
+	const LifeguardEvent *events;	/* EVENTLOG_INSERT */
+	int			n;
+	TimestampTz cutoff;			/* EVENTLOG_PRUNE */
+	bool		done;			/* the table could be locked and written */
+} TableWrite;
+
+static void
+write_table_body(void *arg)
+{
+	TableWrite *w = (TableWrite *) arg;
+
+	if (!OidIsValid(lock_events_table()))
+		return;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (w->work == EVENTLOG_INSERT)
+		insert_events(w->events, w->n);
+	else
+		prune_rows(w->cutoff);
+	SPI_finish();
+	w->done = true;
+}
+
 /*
  * Insert the events, or prune old rows, in a transaction of its own.
  * Returns true when the work was done and committed; false when the table
@@ -262,8 +278,8 @@ write_table(EventlogWork work, const LifeguardEvent *events, int n,
 			TimestampTz cutoff)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
-	ResourceOwner oldowner;
-	volatile bool done = false;
+	TableWrite	w = {work, events, n, cutoff, false};
+	ErrorData  *edata;
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
@@ -271,46 +287,20 @@ write_table(EventlogWork work, const LifeguardEvent *events, int n,
 							 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL,
 							 true, 0, false);
 	PushActiveSnapshot(GetTransactionSnapshot());
-	oldowner = CurrentResourceOwner;
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcxt);
-	PG_TRY();
+	edata = lifeguard_run_subxact(write_table_body, &w);
+	if (edata != NULL)
 	{
-		if (OidIsValid(lock_events_table()))
-		{
-			if (SPI_connect() != SPI_OK_CONNECT)
-				elog(ERROR, "SPI_connect failed");
-			if (work == EVENTLOG_INSERT)
-				insert_events(events, n);
-			else
-				prune_rows(cutoff);
-			SPI_finish();
-			done = true;
-		}
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		edata = lifeguard_catch_error(oldcxt);
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-		done = false;
+		w.done = false;
 		warn_once(work == EVENTLOG_INSERT ? "write lifeguard.events" :
 				  "prune lifeguard.events", edata->message);
 		FreeErrorData(edata);
 	}
-	PG_END_TRY();
 
 	PopActiveSnapshot();
 	CommitTransactionCommand();
 	MemoryContextSwitchTo(oldcxt);
-	return done;
+	return w.done;
 }
 
 /*
@@ -333,6 +323,22 @@ persist_events(bool writable)
 		advance_mark(&s->persisted_seq, batch[n - 1].seq);
 		pg_atomic_fetch_add_u64(&s->events_persisted, n);
 	}
+}
+
+/*
+ * Events in the ring not written to lifeguard.events yet (worker_status(),
+ * metrics).
+ */
+uint64
+lifeguard_events_pending(void)
+{
+	LifeguardShared *s = LifeguardState;
+	uint64		pending;
+
+	LWLockAcquire(s->lock, LW_SHARED);
+	pending = Min(s->next_seq - 1 - s->persisted_seq, (uint64) s->ring_size);
+	LWLockRelease(s->lock);
+	return pending;
 }
 
 /*

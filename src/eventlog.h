@@ -17,5 +17,6 @@
 
 extern void lifeguard_eventlog_tick(TimestampTz now, bool installed);
 extern void lifeguard_event_json(StringInfo buf, const LifeguardEvent *ev);
+extern uint64 lifeguard_events_pending(void);
 
 #endif							/* LIFEGUARD_EVENTLOG_H */

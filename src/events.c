@@ -289,6 +289,38 @@ event_record_va(LifeguardEventKind kind,
 }
 
 /*
+ * Copy up to max events with a sequence number above "after" out of the
+ * ring into buf, oldest first; returns how many.  *first and *last (either
+ * may be NULL) get the sequence numbers of the oldest and the newest event
+ * the ring holds (*last is 0 while it holds none).  Takes the ring's lock
+ * shared, for the copy only.
+ */
+int
+lifeguard_events_copy(uint64 after, LifeguardEvent *buf, int max,
+					  uint64 *first, uint64 *last)
+{
+	LifeguardShared *s = LifeguardState;
+	uint64		lo;
+	uint64		hi;
+	uint64		seq;
+	int			n = 0;
+
+	LWLockAcquire(s->lock, LW_SHARED);
+	hi = s->next_seq - 1;
+	lo = (hi > (uint64) s->ring_size) ? hi - s->ring_size + 1 : 1;
+	for (seq = Max(lo, after + 1); after < hi && seq <= hi && n < max; seq++)
+		memcpy(&buf[n++], &s->ring[(seq - 1) % s->ring_size],
+			   sizeof(LifeguardEvent));
+	LWLockRelease(s->lock);
+
+	if (first != NULL)
+		*first = lo;
+	if (last != NULL)
+		*last = hi;
+	return n;
+}
+
+/*
  * Text datum for a ring string, or NULL when it is empty.
  */
 static inline bool
@@ -315,10 +347,7 @@ lifeguard_recent_events(PG_FUNCTION_ARGS)
 	TimestampTz since = have_since ? PG_GETARG_TIMESTAMPTZ(0) : 0;
 	LifeguardShared *s = LifeguardState;
 	LifeguardEvent *copy;
-	uint64		first;
-	uint64		last;
-	int			n = 0;
-	uint64		seq;
+	int			n;
 	int			i;
 
 	lifeguard_require_monitor("recent_events");
@@ -329,14 +358,7 @@ lifeguard_recent_events(PG_FUNCTION_ARGS)
 		PG_RETURN_VOID();
 
 	copy = palloc(sizeof(LifeguardEvent) * s->ring_size);
-
-	LWLockAcquire(s->lock, LW_SHARED);
-	last = s->next_seq - 1;
-	first = (last > (uint64) s->ring_size) ? last - s->ring_size + 1 : 1;
-	for (seq = first; seq <= last; seq++)
-		memcpy(&copy[n++], &s->ring[(seq - 1) % s->ring_size],
-			   sizeof(LifeguardEvent));
-	LWLockRelease(s->lock);
+	n = lifeguard_events_copy(0, copy, s->ring_size, NULL, NULL);
 
 	for (i = 0; i < n; i++)
 	{

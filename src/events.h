@@ -89,6 +89,8 @@ extern const char *lifeguard_severity_name(LifeguardSeverity severity);
 
 extern void lifeguard_event_count(LifeguardEventKind kind, bool acted);
 extern void lifeguard_copy_clipped(char *dst, const char *src, Size len);
+extern int	lifeguard_events_copy(uint64 after, LifeguardEvent *buf, int max,
+								  uint64 *first, uint64 *last);
 extern const char *lifeguard_utf8_clean(const char *str);
 extern void lifeguard_event_record(LifeguardEventKind kind,
 								   LifeguardSeverity severity,

@@ -326,24 +326,15 @@ parse_since(const char *query, uint64 *since)
 static void
 events_json(StringInfo buf, uint64 since)
 {
-	LifeguardShared *s = LifeguardState;
 	LifeguardEvent *copy;
 	uint64		first;
 	uint64		last;
-	uint64		seq;
 	uint64		next = since;
-	int			n = 0;
+	int			n;
 	int			i;
 
 	copy = palloc(sizeof(LifeguardEvent) * HTTP_MAX_EVENTS);
-	LWLockAcquire(s->lock, LW_SHARED);
-	last = s->next_seq - 1;
-	first = (last > (uint64) s->ring_size) ? last - s->ring_size + 1 : 1;
-	for (seq = Max(first, since + 1); since < last && seq <= last &&
-		 n < HTTP_MAX_EVENTS; seq++)
-		memcpy(&copy[n++], &s->ring[(seq - 1) % s->ring_size],
-			   sizeof(LifeguardEvent));
-	LWLockRelease(s->lock);
+	n = lifeguard_events_copy(since, copy, HTTP_MAX_EVENTS, &first, &last);
 
 	appendStringInfoString(buf, "{\"events\": [");
 	for (i = 0; i < n; i++)
@@ -640,6 +631,21 @@ accept_clients(void)
 }
 
 /*
+ * The wait timeout (ms, -1 for none) that also ends just after "when".
+ */
+static long
+wake_by(long timeout, TimestampTz now, TimestampTz when)
+{
+	long		secs;
+	int			usecs;
+	long		ms;
+
+	TimestampDifference(now, when, &secs, &usecs);
+	ms = secs * 1000 + usecs / 1000 + 1;
+	return (timeout < 0 || ms < timeout) ? ms : timeout;
+}
+
+/*
  * Entry point of the HTTP worker.
  */
 void
@@ -691,9 +697,6 @@ lifeguard_http_main(Datum main_arg)
 		for (i = 0; i < HTTP_MAX_CLIENTS; i++)
 		{
 			HttpClient *c = &clients[i];
-			long		secs;
-			int			usecs;
-			long		ms;
 
 			if (c->state == CLIENT_FREE)
 				continue;
@@ -704,10 +707,7 @@ lifeguard_http_main(Datum main_arg)
 			}
 			if (c->state == CLIENT_WRITING)
 				nwriting++;
-			TimestampDifference(now, c->deadline, &secs, &usecs);
-			ms = secs * 1000 + usecs / 1000 + 1;
-			if (timeout < 0 || ms < timeout)
-				timeout = ms;
+			timeout = wake_by(timeout, now, c->deadline);
 		}
 
 		MemoryContextSwitchTo(loop_context);
@@ -715,16 +715,7 @@ lifeguard_http_main(Datum main_arg)
 		AddWaitEventToSet(set, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
 		AddWaitEventToSet(set, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
 		if (now < accept_paused_until)
-		{
-			long		secs;
-			int			usecs;
-			long		ms;
-
-			TimestampDifference(now, accept_paused_until, &secs, &usecs);
-			ms = secs * 1000 + usecs / 1000 + 1;
-			if (timeout < 0 || ms < timeout)
-				timeout = ms;
-		}
+			timeout = wake_by(timeout, now, accept_paused_until);
 		else if (nwriting < HTTP_MAX_CLIENTS)
 			AddWaitEventToSet(set, WL_SOCKET_READABLE, listen_fd, NULL, NULL);
 		for (i = 0; i < HTTP_MAX_CLIENTS; i++)

@@ -38,6 +38,7 @@
 #include "utils/timestamp.h"
 
 #include "pg_lifeguard.h"
+#include "eventlog.h"
 #include "events.h"
 #include "metrics.h"
 #include "sessions.h"
@@ -318,7 +319,6 @@ lifeguard_metrics_text(StringInfo buf)
 	LifeguardShared *s = LifeguardState;
 	Snapshot	snap;
 	const LifeguardSlotCounts *c = &snap.counts;
-	uint64		pending;
 	int			partition_levels[3] = {0, 0, 0};
 	int			job_counts[4] = {0, 0, 0, 0};
 	int			i;
@@ -396,16 +396,13 @@ lifeguard_metrics_text(StringInfo buf)
 						  lifeguard_event_kind_name(i), NULL, NULL,
 						  pg_atomic_read_u64(&s->action_counts[i]));
 
-	LWLockAcquire(s->lock, LW_SHARED);
-	pending = Min(s->next_seq - 1 - s->persisted_seq, (uint64) s->ring_size);
-	LWLockRelease(s->lock);
 	family(buf, "pg_lifeguard_events_written_total", "counter",
 		   "Events written to lifeguard.events.");
 	sample(buf, "pg_lifeguard_events_written_total",
 		   pg_atomic_read_u64(&s->events_persisted));
 	family(buf, "pg_lifeguard_events_pending", "gauge",
 		   "Events in the ring not yet written to lifeguard.events.");
-	sample(buf, "pg_lifeguard_events_pending", pending);
+	sample(buf, "pg_lifeguard_events_pending", lifeguard_events_pending());
 	family(buf, "pg_lifeguard_events_dropped_total", "counter",
 		   "Events that left the ring before they could be written to lifeguard.events.");
 	sample(buf, "pg_lifeguard_events_dropped_total",

@@ -264,6 +264,113 @@ interval_text(Interval *iv)
 											   IntervalPGetDatum(iv)));
 }
 
+/* What read_partman_config_body() reads, into memory of the caller's */
+typedef struct PartmanRead
+{
+	MemoryContext cxt;			/* the caller's */
+	List	   *result;			/* of PartmanConfig */
+	char	   *problem;
+} PartmanRead;
+
+static void
+read_partman_config_body(void *arg)
+{
+	PartmanRead *r = (PartmanRead *) arg;
+	Oid			save_userid;
+	int			save_sec;
+	Oid			nspoid = InvalidOid;
+	Oid			configid = InvalidOid;
+	bool		isnull;
+	uint64		i;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+
+	if (SPI_execute("SELECT e.extnamespace FROM pg_catalog.pg_extension e"
+					" WHERE e.extname OPERATOR(pg_catalog.=) 'pg_partman'",
+					true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not look up pg_partman");
+	if (SPI_processed == 1)
+		nspoid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
+												SPI_tuptable->tupdesc,
+												1, &isnull));
+	if (OidIsValid(nspoid))
+		configid = get_relname_relid("part_config", nspoid);
+	if (OidIsValid(nspoid) && !OidIsValid(configid))
+		r->problem = MemoryContextStrdup(r->cxt,
+									   "pg_partman is installed but its part_config table was not found");
+
+	if (OidIsValid(configid))
+	{
+		StringInfoData sql;
+
+		if (!ConditionalLockRelationOid(configid, AccessShareLock))
+			ereport(ERROR,
+					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+					 errmsg("part_config is locked by another session")));
+
+		/*
+		 * Time-based sets keep an interval in partition_interval and
+		 * retention; id-based ones an integer, which is not one.
+		 */
+		initStringInfo(&sql);
+		appendStringInfo(&sql,
+						 "SELECT pg_catalog.to_regclass(c.parent_table)::pg_catalog.oid,"
+						 " CASE WHEN c.partition_interval OPERATOR(pg_catalog.~) '^\\s*-?[0-9]+\\s*$'"
+						 "  THEN NULL ELSE c.partition_interval::pg_catalog.interval END,"
+						 " c.premake::pg_catalog.int4,"
+						 " CASE WHEN c.retention OPERATOR(pg_catalog.~) '^\\s*-?[0-9]+\\s*$'"
+						 "  THEN NULL ELSE c.retention::pg_catalog.interval END"
+						 " FROM %s.part_config c",
+						 quote_identifier(get_namespace_name(nspoid)));
+
+		SetUserIdAndSecContext(lifeguard_relation_owner(configid),
+							   save_sec | SECURITY_LOCAL_USERID_CHANGE |
+							   SECURITY_RESTRICTED_OPERATION);
+		if (SPI_execute(sql.data, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not read part_config");
+		SetUserIdAndSecContext(save_userid, save_sec);
+
+		for (i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			PartmanConfig *pc;
+			Datum		d;
+
+			d = SPI_getbinval(tup, desc, 1, &isnull);
+			if (isnull)
+				continue;	/* a parent that no longer exists */
+			pc = MemoryContextAllocZero(r->cxt, sizeof(PartmanConfig));
+			pc->parent = DatumGetObjectId(d);
+			d = SPI_getbinval(tup, desc, 2, &isnull);
+			if (!isnull)
+			{
+				pc->has_interval = true;
+				pc->interval = *DatumGetIntervalP(d);
+			}
+			d = SPI_getbinval(tup, desc, 3, &isnull);
+			pc->premake = isnull ? 0 : DatumGetInt32(d);
+			d = SPI_getbinval(tup, desc, 4, &isnull);
+			if (!isnull)
+			{
+				pc->has_retention = true;
+				pc->retention = *DatumGetIntervalP(d);
+			}
+			{
+				MemoryContext spicxt = MemoryContextSwitchTo(r->cxt);
+
+				r->result = lappend(r->result, pc);
+				MemoryContextSwitchTo(spicxt);
+			}
+		}
+	}
+
+	SPI_finish();
+}
+
 /*
  * Read pg_partman's part_config, when pg_partman is installed, as the
  * owner of part_config (a pg_monitor role may not read it) and in a
@@ -273,130 +380,20 @@ interval_text(Interval *iv)
 static List *
 read_partman_config(char **problem)
 {
-	MemoryContext oldcxt = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
-	Oid			save_userid;
-	int			save_sec;
-	List	   *volatile result = NIL;
+	PartmanRead r = {CurrentMemoryContext, NIL, NULL};
+	ErrorData  *edata;
 
-	*problem = NULL;
-	GetUserIdAndSecContext(&save_userid, &save_sec);
-
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcxt);
-	PG_TRY();
+	edata = lifeguard_run_subxact(read_partman_config_body, &r);
+	if (edata != NULL)
 	{
-		Oid			nspoid = InvalidOid;
-		Oid			configid = InvalidOid;
-		bool		isnull;
-		uint64		i;
-
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
-
-		if (SPI_execute("SELECT e.extnamespace FROM pg_catalog.pg_extension e"
-						" WHERE e.extname OPERATOR(pg_catalog.=) 'pg_partman'",
-						true, 1) != SPI_OK_SELECT)
-			elog(ERROR, "could not look up pg_partman");
-		if (SPI_processed == 1)
-			nspoid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
-													SPI_tuptable->tupdesc,
-													1, &isnull));
-		if (OidIsValid(nspoid))
-			configid = get_relname_relid("part_config", nspoid);
-		if (OidIsValid(nspoid) && !OidIsValid(configid))
-			*problem = MemoryContextStrdup(oldcxt,
-										   "pg_partman is installed but its part_config table was not found");
-
-		if (OidIsValid(configid))
-		{
-			StringInfoData sql;
-
-			if (!ConditionalLockRelationOid(configid, AccessShareLock))
-				ereport(ERROR,
-						(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
-						 errmsg("part_config is locked by another session")));
-
-			/*
-			 * Time-based sets keep an interval in partition_interval and
-			 * retention; id-based ones an integer, which is not one.
-			 */
-			initStringInfo(&sql);
-			appendStringInfo(&sql,
-							 "SELECT pg_catalog.to_regclass(c.parent_table)::pg_catalog.oid,"
-							 " CASE WHEN c.partition_interval OPERATOR(pg_catalog.~) '^\\s*-?[0-9]+\\s*$'"
-							 "  THEN NULL ELSE c.partition_interval::pg_catalog.interval END,"
-							 " c.premake::pg_catalog.int4,"
-							 " CASE WHEN c.retention OPERATOR(pg_catalog.~) '^\\s*-?[0-9]+\\s*$'"
-							 "  THEN NULL ELSE c.retention::pg_catalog.interval END"
-							 " FROM %s.part_config c",
-							 quote_identifier(get_namespace_name(nspoid)));
-
-			SetUserIdAndSecContext(lifeguard_relation_owner(configid),
-								   save_sec | SECURITY_LOCAL_USERID_CHANGE |
-								   SECURITY_RESTRICTED_OPERATION);
-			if (SPI_execute(sql.data, true, 0) != SPI_OK_SELECT)
-				elog(ERROR, "could not read part_config");
-			SetUserIdAndSecContext(save_userid, save_sec);
-
-			for (i = 0; i < SPI_processed; i++)
-			{
-				HeapTuple	tup = SPI_tuptable->vals[i];
-				TupleDesc	desc = SPI_tuptable->tupdesc;
-				PartmanConfig *pc;
-				Datum		d;
-
-				d = SPI_getbinval(tup, desc, 1, &isnull);
-				if (isnull)
-					continue;	/* a parent that no longer exists */
-				pc = MemoryContextAllocZero(oldcxt, sizeof(PartmanConfig));
-				pc->parent = DatumGetObjectId(d);
-				d = SPI_getbinval(tup, desc, 2, &isnull);
-				if (!isnull)
-				{
-					pc->has_interval = true;
-					pc->interval = *DatumGetIntervalP(d);
-				}
-				d = SPI_getbinval(tup, desc, 3, &isnull);
-				pc->premake = isnull ? 0 : DatumGetInt32(d);
-				d = SPI_getbinval(tup, desc, 4, &isnull);
-				if (!isnull)
-				{
-					pc->has_retention = true;
-					pc->retention = *DatumGetIntervalP(d);
-				}
-				{
-					MemoryContext spicxt = MemoryContextSwitchTo(oldcxt);
-
-					result = lappend(result, pc);
-					MemoryContextSwitchTo(spicxt);
-				}
-			}
-		}
-
-		SPI_finish();
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
+		r.problem = psprintf("pg_partman's configuration could not be read: %s",
+							 edata->message);
+		list_free_deep(r.result);
+		r.result = NIL;
+		FreeErrorData(edata);
 	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		SetUserIdAndSecContext(save_userid, save_sec);
-		edata = lifeguard_catch_error(oldcxt);
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-
-		*problem = psprintf("pg_partman's configuration could not be read: %s",
-							edata->message);
-		list_free_deep(result);
-		result = NIL;
-	}
-	PG_END_TRY();
-
-	return result;
+	*problem = r.problem;
+	return r.result;
 }
 
 /*

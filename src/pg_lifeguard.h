@@ -59,6 +59,7 @@ typedef enum LifeguardSignalResult
 extern void lifeguard_require_monitor(const char *funcname);
 extern bool lifeguard_error_passes_on(ErrorData *edata);
 extern ErrorData *lifeguard_catch_error(MemoryContext cxt);
+extern ErrorData *lifeguard_run_subxact(void (*body) (void *arg), void *arg);
 extern bool lifeguard_role_is_admin(Oid roleid);
 extern bool lifeguard_lock_role_catalogs(void);
 extern Oid	lifeguard_relation_owner(Oid relid);

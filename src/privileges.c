@@ -29,6 +29,7 @@
 #include <signal.h>
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/pg_auth_members.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_authid.h"
@@ -41,6 +42,7 @@
 #include "storage/procarray.h"
 #include "utils/acl.h"
 #include "utils/catcache.h"
+#include "utils/resowner.h"
 #include "utils/syscache.h"
 #include "utils/varlena.h"
 
@@ -265,5 +267,38 @@ lifeguard_catch_error(MemoryContext cxt)
 	if (lifeguard_error_passes_on(edata))
 		PG_RE_THROW();
 	FlushErrorState();
+	return edata;
+}
+
+/*
+ * Run body(arg) in a subtransaction of the current transaction.  Returns
+ * NULL when it succeeded (the subtransaction is committed), or else the
+ * error it raised, copied into the caller's memory context, with the
+ * subtransaction rolled back (and with it SPI, locks and a changed user
+ * id).  An error that must pass on is thrown again.  The caller's memory
+ * context and resource owner are current again either way.
+ */
+ErrorData *
+lifeguard_run_subxact(void (*body) (void *arg), void *arg)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	ErrorData  *volatile edata = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		body(arg);
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		edata = lifeguard_catch_error(oldcxt);
+		RollbackAndReleaseCurrentSubTransaction();
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(oldcxt);
+	CurrentResourceOwner = oldowner;
 	return edata;
 }

@@ -78,8 +78,9 @@
  *	  the login hook, a SQL function) take it LW_EXCLUSIVE, assign the next
  *	  sequence number and copy one event into its slot.  The message is
  *	  formatted before the lock is taken and logged after it is released.
- *	- Readers (recent_events()) take it LW_SHARED, copy the used slots into
- *	  local memory and release it before building any tuple.
+ *	- Readers (lifeguard_events_copy(): recent_events(), the worker's event
+ *	  log, GET /events) take it LW_SHARED, copy the slots they want into
+ *	  local memory and release it before building anything from them.
  *	- It also protects persisted_seq and notified_seq, which only the worker
  *	  moves (eventlog.c): it copies a batch of events under the lock, writes
  *	  them with no lock held, and takes the lock again to move the mark.

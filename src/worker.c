@@ -568,7 +568,6 @@ lifeguard_worker_status(PG_FUNCTION_ARGS)
 	bool		nulls[WORKER_STATUS_COLS];
 	uint64		calls;
 	uint64		ns;
-	uint64		pending;
 
 	lifeguard_require_monitor("worker_status");
 
@@ -606,11 +605,8 @@ lifeguard_worker_status(PG_FUNCTION_ARGS)
 	values[13] = Float8GetDatum(calls > 0 ? ns / 1000.0 / calls : 0.0);
 	nulls[13] = (calls == 0);
 	values[14] = Int64GetDatum((int64) w->lock_graphs);
-	LWLockAcquire(LifeguardState->lock, LW_SHARED);
-	pending = LifeguardState->next_seq - 1 - LifeguardState->persisted_seq;
-	LWLockRelease(LifeguardState->lock);
 	values[15] = Int64GetDatum((int64) pg_atomic_read_u64(&LifeguardState->events_persisted));
-	values[16] = Int64GetDatum((int64) Min(pending, (uint64) LifeguardState->ring_size));
+	values[16] = Int64GetDatum((int64) lifeguard_events_pending());
 	values[17] = Int64GetDatum((int64) pg_atomic_read_u64(&LifeguardState->events_dropped));
 
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
