@@ -221,6 +221,23 @@ bench_wait_worker() {
 	return 1
 }
 
+# bench_wait_policies NAME N [WHERE]  - wait up to 30 s until
+# lifeguard.policy_status() in cluster NAME has N rows (matching WHERE, a
+# condition on its columns): the worker publishes the table at its next
+# tick.  Prints the last count; fails when it never got there.
+bench_wait_policies() {
+	local name=$1 want=$2 where=${3:-true} have=0
+	for _ in $(seq 1 60); do
+		have=$(bench_sql "$name" postgres "SELECT count(*) FROM lifeguard.policy_status() WHERE $where") || have=0
+		if ((have == want)); then
+			break
+		fi
+		sleep 0.5
+	done
+	printf '%s\n' "$have"
+	((have == want))
+}
+
 # bench_stop NAME  - stop one cluster.
 bench_stop() {
 	lg_cluster_stop "${BENCH_DATA[$1]}"

@@ -115,15 +115,7 @@ suite_login() {
 		login_policies "$policies" | lg_psql "${BENCH_SOCK[login_b]}" "${BENCH_PORT[login_b]}" postgres || return 1
 		# The worker publishes the table to shared memory at its next
 		# tick; measure only once the hook sees all of them.
-		have=0
-		for _ in $(seq 1 60); do
-			have=$(bench_sql login_b postgres "SELECT count(*) FROM lifeguard.policy_status()") || have=0
-			if ((have == policies)); then
-				break
-			fi
-			sleep 0.5
-		done
-		if ((have != policies)); then
+		if ! have=$(bench_wait_policies login_b "$policies"); then
 			lg_err "login: the worker published $have of $policies policies after 30 s"
 			bench_sql login_b postgres "SELECT * FROM lifeguard.policy_status()" || true
 			return 1

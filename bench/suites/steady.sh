@@ -186,15 +186,7 @@ suite_steady() {
 		return 1
 	fi
 	steady_policies "$STEADY_POLICIES" | lg_psql "${BENCH_SOCK[steady_b]}" "${BENCH_PORT[steady_b]}" postgres || return 1
-	have=0
-	for _ in $(seq 1 60); do
-		have=$(bench_sql steady_b postgres "SELECT count(*) FROM lifeguard.policy_status() WHERE problem IS NULL") || have=0
-		if ((have == STEADY_POLICIES)); then
-			break
-		fi
-		sleep 0.5
-	done
-	if ((have != STEADY_POLICIES)); then
+	if ! have=$(bench_wait_policies steady_b "$STEADY_POLICIES" "problem IS NULL"); then
 		problems=$(bench_sql steady_b postgres "SELECT string_agg(name || ': ' || coalesce(problem, 'ok'), '; ') FROM lifeguard.policy_status()") || true
 		lg_err "steady: the worker published $have of $STEADY_POLICIES policies without problems after 30 s ($problems)"
 		return 1
