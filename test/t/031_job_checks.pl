@@ -218,5 +218,31 @@ is( $node->safe_psql(
 $holder->query_safe('COMMIT');
 $holder->quit;
 
+# A part of a check that fails (here pg_cron's table no longer has the
+# column it reads) is logged and recorded as worker_error, in its own
+# subtransaction: the worker survives, and the other parts still run, so a
+# job registered meanwhile still goes late.
+my $restarts = $node->safe_psql('postgres',
+	'SELECT restarts FROM lifeguard.worker_status()');
+$node->safe_psql(
+	'postgres', q{
+ALTER TABLE cron.job_run_details RENAME COLUMN return_message TO return_msg;
+INSERT INTO lifeguard.jobs (name, expected_every) VALUES ('after_break', '1 s');
+});
+ok( $node->poll_query_until(
+		'postgres',
+		q{SELECT count(*) > 0 FROM lifeguard.recent_events()
+		  WHERE kind = 'worker_error' AND detail LIKE 'pg_cron check failed: %'}),
+	'a failing pg_cron part is recorded as worker_error');
+ok( $node->poll_query_until(
+		'postgres',
+		q{SELECT count(*) > 0 FROM lifeguard.recent_events()
+		  WHERE kind = 'job_late' AND detail LIKE 'job "after_break" is late%'}),
+	'... while the job part of the same checks still reports a late job');
+is( $node->safe_psql('postgres', 'SELECT restarts FROM lifeguard.worker_status()'),
+	$restarts, '... and the worker was not restarted');
+$node->safe_psql('postgres',
+	'ALTER TABLE cron.job_run_details RENAME COLUMN return_msg TO return_message');
+
 $node->stop;
 done_testing();
