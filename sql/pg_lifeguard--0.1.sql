@@ -8,6 +8,24 @@
 -- privileges and says clearly what is missing.
 GRANT USAGE ON SCHEMA lifeguard TO PUBLIC;
 
+-- Name resolution, the one rule for every function in this script.  The
+-- background workers run as the bootstrap superuser and read the views and
+-- call the functions below; so does any pg_monitor role.  Nothing here may
+-- resolve a function, operator or type through the caller's search_path,
+-- where a database owner or any role with CREATE on a schema could plant
+-- its own:
+--   - every SQL or PL/pgSQL function has SET search_path = pg_catalog,
+--     pg_temp, or a BEGIN ATOMIC body (resolved once, here, and kept by
+--     OID; SQL functions with SET cannot be inlined into a view);
+--   - an operator between types without an exact built-in match is written
+--     OPERATOR(pg_catalog.x), with explicit casts;
+--   - another extension's tables are found through pg_extension and must be
+--     its members in pg_depend (the worker checks pg_cron's and pg_partman's
+--     before reading them), never by a schema name;
+--   - the workers pin search_path = pg_catalog, pg_temp right after they
+--     connect, and C functions that run SQL for a caller pin it while it
+--     runs (src/privileges.c, "Name resolution").
+
 --
 -- lifeguard.worker_status(): the background worker, as shared memory sees it.
 -- Needs pg_monitor (or superuser).
@@ -107,39 +125,45 @@ GRANT SELECT ON lifeguard.events TO pg_monitor;
 -- by the worker whatever the session set; "action" says what it does to a
 -- session past one of them (README.md, "Timeouts and blocking").
 --
+-- Every interval is checked in the unit it is enforced in: the whole
+-- milliseconds of its extract(epoch) (a month of 30 days, a year of 365.25),
+-- from 1 ms to 100 years (LIFEGUARD_LIMIT_MIN_MS .. LIFEGUARD_LIMIT_MAX_MS
+-- in src/policy.h).  Names and patterns are held in 63 bytes in shared
+-- memory, so their length is checked in bytes.
+--
 CREATE TABLE lifeguard.policies (
     name             text PRIMARY KEY
                      CONSTRAINT policies_name_check
-                     CHECK (name ~ '^[A-Za-z0-9_.:-]+$' AND length(name) <= 63),
+                     CHECK (name ~ '^[A-Za-z0-9_.:-]+$' AND octet_length(name) <= 63),
     role_name        name,
     database_name    name,
     application_name text
                      CONSTRAINT policies_application_name_check
-                     CHECK (length(application_name) <= 63),
+                     CHECK (octet_length(application_name) <= 63),
     max_connections  integer
                      CONSTRAINT policies_max_connections_check
                      CHECK (max_connections >= 0),
     idle_timeout     interval
                      CONSTRAINT policies_idle_timeout_check
-                     CHECK (idle_timeout > interval '0'),
+                     CHECK (floor(extract(epoch FROM idle_timeout) * 1000) BETWEEN 1 AND 3155760000000),
     shed_idle_after  interval
                      CONSTRAINT policies_shed_idle_after_check
-                     CHECK (shed_idle_after > interval '0'),
+                     CHECK (floor(extract(epoch FROM shed_idle_after) * 1000) BETWEEN 1 AND 3155760000000),
     statement_timeout interval
                      CONSTRAINT policies_statement_timeout_check
-                     CHECK (statement_timeout > interval '0'),
+                     CHECK (floor(extract(epoch FROM statement_timeout) * 1000) BETWEEN 1 AND 3155760000000),
     lock_wait_timeout interval
                      CONSTRAINT policies_lock_wait_timeout_check
-                     CHECK (lock_wait_timeout > interval '0'),
+                     CHECK (floor(extract(epoch FROM lock_wait_timeout) * 1000) BETWEEN 1 AND 3155760000000),
     idle_in_transaction_timeout interval
                      CONSTRAINT policies_idle_in_transaction_timeout_check
-                     CHECK (idle_in_transaction_timeout > interval '0'),
+                     CHECK (floor(extract(epoch FROM idle_in_transaction_timeout) * 1000) BETWEEN 1 AND 3155760000000),
     transaction_timeout interval
                      CONSTRAINT policies_transaction_timeout_check
-                     CHECK (transaction_timeout > interval '0'),
+                     CHECK (floor(extract(epoch FROM transaction_timeout) * 1000) BETWEEN 1 AND 3155760000000),
     blocking_timeout interval
                      CONSTRAINT policies_blocking_timeout_check
-                     CHECK (blocking_timeout > interval '0'),
+                     CHECK (floor(extract(epoch FROM blocking_timeout) * 1000) BETWEEN 1 AND 3155760000000),
     action           text NOT NULL DEFAULT 'cancel'
                      CONSTRAINT policies_action_check
                      CHECK (action IN ('log', 'cancel', 'terminate')),
@@ -366,14 +390,22 @@ CREATE FUNCTION lifeguard.job_status(
     at timestamptz DEFAULT now())
 RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
+BEGIN ATOMIC
     SELECT CASE
-        WHEN $6 - coalesce($4, $3) > greatest($2, 2 * $1) THEN 'escalated'
-        WHEN $5 > 0 THEN 'failing'
-        WHEN $6 - coalesce($4, $3) > 2 * $1 THEN 'late'
+        WHEN (at OPERATOR(pg_catalog.-) COALESCE(last_succeeded, registered_at))
+             OPERATOR(pg_catalog.>)
+             GREATEST(escalate_after,
+                      2::pg_catalog.float8 OPERATOR(pg_catalog.*) expected_every)
+            THEN 'escalated'
+        WHEN consecutive_failures OPERATOR(pg_catalog.>) 0
+            THEN 'failing'
+        WHEN (at OPERATOR(pg_catalog.-) COALESCE(last_succeeded, registered_at))
+             OPERATOR(pg_catalog.>)
+             (2::pg_catalog.float8 OPERATOR(pg_catalog.*) expected_every)
+            THEN 'late'
         ELSE 'ok'
-    END
-$$;
+    END;
+END;
 
 COMMENT ON FUNCTION lifeguard.job_status(interval, interval, timestamptz, timestamptz, integer, timestamptz) IS
 'pg_lifeguard: status of a job (ok, late, failing, escalated) from its cadence and history, at a given time';
@@ -479,12 +511,14 @@ COMMENT ON PROCEDURE lifeguard.run_maintenance(text, text, interval, integer, in
 'pg_lifeguard: run a job''s maintenance command with bounded lock and statement timeouts, retrying lock timeouts with backoff, and record the run';
 
 --
--- Runs of registered pg_cron jobs, read from cron.job_run_details by the
--- worker (README.md, "pg_cron").  Internal: the worker calls it after
--- taking every lock it needs without waiting; job rows that a user session
--- has locked are skipped until the next check.  Returns the runs recorded.
+-- Runs of registered pg_cron jobs, read from pg_cron's job_run_details by
+-- the worker (README.md, "pg_cron").  Internal: the worker passes pg_cron's
+-- two tables, found through pg_extension and checked to be members of the
+-- pg_cron extension (never a schema called "cron" by name), after taking
+-- every lock it needs without waiting; job rows that a user session has
+-- locked are skipped until the next check.  Returns the runs recorded.
 --
-CREATE FUNCTION lifeguard._cron_ingest()
+CREATE FUNCTION lifeguard._cron_ingest(run_details regclass, jobs regclass)
 RETURNS integer
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -505,15 +539,17 @@ BEGIN
     LOOP
         cursor_at := j.cron_last_runid;
         blocked := false;
-        FOR r IN
-            SELECT d.runid, d.status, d.return_message,
-                   d.start_time, d.end_time
-              FROM cron.job_run_details d
-              JOIN cron.job c ON c.jobid = d.jobid
-             WHERE c.jobname = j.name
-               AND d.runid > j.cron_last_runid
-             ORDER BY d.runid
-             LIMIT 1000
+        -- regclass prints schema-qualified under this function's path
+        FOR r IN EXECUTE format(
+            'SELECT d.runid, d.status, d.return_message,
+                    d.start_time, d.end_time
+               FROM %s d
+               JOIN %s c ON c.jobid OPERATOR(pg_catalog.=) d.jobid
+              WHERE c.jobname OPERATOR(pg_catalog.=) $1
+                AND d.runid OPERATOR(pg_catalog.>) $2
+              ORDER BY d.runid
+              LIMIT 1000', run_details, jobs)
+            USING j.name, j.cron_last_runid
         LOOP
             IF r.status NOT IN ('succeeded', 'failed') THEN
                 -- still going: later checks come back for it
@@ -571,7 +607,7 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION lifeguard._cron_ingest() FROM PUBLIC;
+REVOKE ALL ON FUNCTION lifeguard._cron_ingest(regclass, regclass) FROM PUBLIC;
 
 --
 -- lifeguard.metrics(): every pg_lifeguard metric in Prometheus text format,

@@ -12,8 +12,9 @@
  *	- reads every partitioned table's health (partitions.c) and reports a
  *	  default partition taking rows, partitions running out, and the
  *	  warnings (gaps, retention, pg_partman configuration);
- *	- reads the runs of registered pg_cron jobs from cron.job_run_details
- *	  when pg_cron lives in this database (lifeguard._cron_ingest());
+ *	- reads the runs of registered pg_cron jobs from pg_cron's
+ *	  job_run_details when pg_cron lives in this database, finding its
+ *	  tables through pg_extension and pg_depend (lifeguard._cron_ingest());
  *	- reads every job's status from lifeguard.jobs and reports late,
  *	  failing, escalated and recovered jobs.
  *
@@ -25,8 +26,12 @@
  * with ConditionalLockRelationOid first, and the part is skipped until the
  * next check when a lock is not granted at once; job rows a user session
  * has locked are skipped (SKIP LOCKED).  lock_timeout is set as a safety
- * net only.  Each part runs in its own subtransaction: an error is logged
- * and recorded as a worker_error event, and the other parts still run.
+ * net only.  Each part runs in its own subtransaction: an error is counted,
+ * and the other parts still run.  A part that fails at every check (a
+ * damaged table) is reported once per database, as a worker_error event
+ * when it starts failing and a worker_recovered event when it works again;
+ * a note in the alert table remembers which parts are failing, since each
+ * check of another database is made by a new process.
  *
  * Copyright (c) 2026, pg_lifeguard developers
  *
@@ -39,6 +44,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_database.h"
 #include "catalog/pg_extension.h"
+#include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
@@ -174,14 +180,14 @@ alert_update(Oid relid, const char *table, const char *job, int level,
 	return report;
 }
 
-/* Keep what was last reported about a table, as seen by this check */
+/* Keep what was last reported about a table or job, as seen by this check */
 static void
-alert_touch(Oid relid, uint64 check)
+alert_touch(Oid relid, const char *job, uint64 check)
 {
 	LifeguardAlert *e;
 
 	LWLockAcquire(LifeguardState->alert_lock, LW_EXCLUSIVE);
-	e = alert_find(relid, "", NULL);
+	e = alert_find(relid, job, NULL);
 	if (e != NULL)
 		e->check = check;
 	LWLockRelease(LifeguardState->alert_lock);
@@ -245,7 +251,7 @@ check_partitions(const char *dbname, uint64 check, TimestampTz now)
 		 */
 		if (h->default_inconclusive && !(h->flags & LG_PART_DEFAULT_ROWS))
 		{
-			alert_touch(h->parent, check);
+			alert_touch(h->parent, "", check);
 			continue;
 		}
 
@@ -292,16 +298,69 @@ job_level(const char *status)
 	return JOB_OK;
 }
 
-/* Runs of registered pg_cron jobs, when pg_cron lives in this database */
-static void
-ingest_cron_runs(void)
+/* The note kept about pg_cron's tables (shmem.h, LIFEGUARD_ALERT_NOTE) */
+#define CRON_NOTE	"(pg_cron tables)"
+
+/*
+ * Is there a relation named like pg_cron's in a schema called "cron",
+ * although pg_cron is not installed here?  Looked up by name only to say
+ * so: nothing in it is ever read.
+ */
+static bool
+cron_lookalike_exists(void)
 {
+	Oid			nsp = get_namespace_oid("cron", true);
+
+	return OidIsValid(nsp) &&
+		(OidIsValid(get_relname_relid("job_run_details", nsp)) ||
+		 OidIsValid(get_relname_relid("job", nsp)));
+}
+
+/*
+ * Runs of registered pg_cron jobs, when pg_cron lives in this database.
+ * Its two tables are found through pg_extension and must be members of the
+ * pg_cron extension and ordinary tables; a schema that merely has pg_cron's
+ * name, or a table some role put in pg_cron's schema, is never read, and
+ * is said once with an untrusted_object event.
+ */
+static void
+ingest_cron_runs(const char *dbname, uint64 check, TimestampTz now)
+{
+	Oid			details;
+	Oid			jobs;
+	const char *why;
+	const char *why_jobs;
+	bool		busy;
+	bool		busy_jobs;
+	Oid			argtypes[2] = {REGCLASSOID, REGCLASSOID};
+	Datum		args[2];
 	int			ret;
 
 	if (RecoveryInProgress())
 		return;
-	if (!try_lock("cron", "job_run_details", AccessShareLock) ||
-		!try_lock("cron", "job", AccessShareLock))
+	details = lifeguard_extension_table("pg_cron", "job_run_details",
+										&why, &busy);
+	jobs = lifeguard_extension_table("pg_cron", "job", &why_jobs, &busy_jobs);
+	if (busy || busy_jobs)
+	{
+		/* nothing known: keep what was said, try at the next check */
+		alert_touch(InvalidOid, CRON_NOTE, check);
+		return;
+	}
+	if (why == NULL)
+		why = why_jobs;
+	if (why == NULL && !OidIsValid(details) && cron_lookalike_exists())
+		why = "schema \"cron\" has tables named like pg_cron's, but the pg_cron extension is not installed in this database";
+	if (alert_update(InvalidOid, "", CRON_NOTE, why != NULL ? 1 : 0, 0,
+					 false, check, now) && why != NULL)
+		lifeguard_event_record(LG_EVENT_UNTRUSTED_OBJECT, LG_SEVERITY_WARNING,
+							   check_subject(dbname), NULL, NULL,
+							   "%s: pg_cron runs are not read from it", why);
+	if (!OidIsValid(details) || !OidIsValid(jobs))
+		return;
+
+	if (!ConditionalLockRelationOid(details, AccessShareLock) ||
+		!ConditionalLockRelationOid(jobs, AccessShareLock))
 		return;
 	if (!try_lock("lifeguard", "_jobs", RowExclusiveLock) ||
 		!try_lock("lifeguard", "job_runs", RowExclusiveLock))
@@ -309,7 +368,10 @@ ingest_cron_runs(void)
 		elog(DEBUG1, "pg_lifeguard: job tables busy, pg_cron runs not read");
 		return;
 	}
-	ret = SPI_execute("SELECT lifeguard._cron_ingest()", false, 0);
+	args[0] = ObjectIdGetDatum(details);
+	args[1] = ObjectIdGetDatum(jobs);
+	ret = SPI_execute_with_args("SELECT lifeguard._cron_ingest($1, $2)",
+								2, argtypes, args, NULL, false, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "lifeguard._cron_ingest() failed: %s",
 			 SPI_result_code_string(ret));
@@ -393,7 +455,18 @@ typedef enum CheckPart
 } CheckPart;
 
 /* The parts' names in messages, in CheckPart's order */
-static const char *const part_names[] = {"partition", "pg_cron", "job"};
+static const char *const part_names[] = {
+	"partition check", "pg_cron check", "job check"
+};
+
+/*
+ * The notes (shmem.h, LIFEGUARD_ALERT_NOTE) that keep, per database, which
+ * parts are failing, so that a run of failures is reported once even when
+ * each check is made by a new check worker; in CheckPart's order.
+ */
+static const char *const part_notes[] = {
+	"(partition check failing)", "(pg_cron check failing)", "(job check failing)"
+};
 
 /* What one part of a check needs, for run_part_body() */
 typedef struct PartRun
@@ -417,7 +490,7 @@ run_part_body(void *arg)
 			check_partitions(run->dbname, run->check, run->now);
 			break;
 		case PART_CRON:
-			ingest_cron_runs();
+			ingest_cron_runs(run->dbname, run->check, run->now);
 			break;
 		case PART_JOBS:
 			check_jobs(run->dbname, run->check, run->now);
@@ -427,30 +500,30 @@ run_part_body(void *arg)
 }
 
 /*
- * One part of a check, in a subtransaction: an error is logged and
- * recorded, and the check goes on with the next part.
+ * One part of a check, in a subtransaction: an error is counted, and the
+ * check goes on with the next part.  The first error of a run of failures
+ * in this database is also logged and recorded as a worker_error event,
+ * and the first success after them as worker_recovered (worker.c); the
+ * part's note in shared memory says which is which.
  */
 static void
 run_part(CheckPart part, const char *dbname, uint64 check, TimestampTz now)
 {
 	PartRun		run = {part, dbname, check, now};
 	ErrorData  *edata;
+	bool		changed;
 
 	edata = lifeguard_run_subxact(run_part_body, &run);
-	if (edata == NULL)
-		return;
-
-	ereport(WARNING,
-			(errmsg("pg_lifeguard: %s check in database \"%s\" failed: %s",
-					part_names[part], dbname, edata->message)));
-	SpinLockAcquire(&LifeguardState->mutex);
-	LifeguardState->worker.errors++;
-	SpinLockRelease(&LifeguardState->mutex);
-	lifeguard_event_record(LG_EVENT_WORKER_ERROR, LG_SEVERITY_WARNING,
-						   check_subject(dbname), NULL, NULL,
-						   "%s check failed: %s",
-						   part_names[part], edata->message);
-	FreeErrorData(edata);
+	changed = alert_update(InvalidOid, "", part_notes[part],
+						   edata != NULL ? 1 : 0, 0, false, check, now);
+	if (edata != NULL)
+	{
+		lifeguard_report_part_failure(part_names[part], dbname,
+									  edata->message, changed);
+		FreeErrorData(edata);
+	}
+	else if (changed)
+		lifeguard_report_part_recovery(part_names[part], dbname);
 }
 
 /*
@@ -648,6 +721,8 @@ lifeguard_check_main(Datum main_arg)
 
 	strlcpy(dbname, MyBgworkerEntry->bgw_extra, NAMEDATALEN);
 	BackgroundWorkerInitializeConnection(dbname, NULL, 0);
+	/* before any SQL: names resolve in pg_catalog alone (privileges.c) */
+	lifeguard_pin_worker_search_path();
 	pgstat_report_appname("pg_lifeguard check");
 	SetConfigOption("synchronous_commit", "local", PGC_SUSET, PGC_S_OVERRIDE);
 

@@ -595,7 +595,11 @@ add_offence(Offence *offences, int noffences, int *slot, const Offence *o,
 static void
 note_due(TimestampTz since, int64 limit_ms, TimestampTz now)
 {
-	TimestampTz due = since + (limit_ms + 1) * 1000;
+	TimestampTz due;
+
+	/* limits are at most LIFEGUARD_LIMIT_MAX_MS; saturate all the same */
+	limit_ms = Min(limit_ms, LIFEGUARD_LIMIT_MAX_MS);
+	due = since + (limit_ms + 1) * 1000;
 
 	if (due > now && (next_due == 0 || due < next_due))
 		next_due = due;

@@ -23,12 +23,16 @@
  *	- Never waiting: the table is locked with ConditionalLockRelationOid and
  *	  the batch waits for the next tick when the lock is not granted at once;
  *	  lock_timeout is set as a safety net only.  Errors are caught in a
- *	  subtransaction and logged (at most once a minute), never recorded as
- *	  events: a failing write must not feed the ring it is trying to drain.
+ *	  subtransaction and counted; the first of a run of failures (a damaged
+ *	  table fails at every tick) is logged and recorded as one worker_error
+ *	  event, and the first success after it as one worker_recovered event
+ *	  (worker.c), so a failing write cannot keep feeding the ring it is
+ *	  trying to drain.  A failing NOTIFY is only logged, at most once a
+ *	  minute.
  *	- Retention: every lifeguard.check_interval, rows older than
  *	  lifeguard.event_retention are deleted, at most EVENTLOG_PRUNE_BATCH at
  *	  a time, skipping rows someone else has locked.
- *	- NOTIFY: with lifeguard.notify on, every event is sent on channel
+ *	- NOTIFY: with lifeguard.notify on, every event is announced on channel
  *	  "lifeguard" as a JSON object, in a transaction of its own so that a
  *	  full notification queue cannot hold back the table.  The commit of a
  *	  NOTIFY takes a server-wide heavyweight lock, held by any session that
@@ -36,7 +40,11 @@
  *	  standby, say); the worker takes it first, without waiting, and tries
  *	  again at the next tick when it is not granted.  Notifications are sent
  *	  at most once: a batch whose NOTIFY failed is skipped.  None is sent on
- *	  a hot standby, where NOTIFY is not allowed.
+ *	  a hot standby, where NOTIFY is not allowed.  Any role may LISTEN, so
+ *	  the payload holds only what anyone may know (sequence number, time,
+ *	  kind and severity); roles, applications, policies and messages are
+ *	  read through lifeguard.recent_events() or the table, which need
+ *	  pg_monitor.
  *
  * Copyright (c) 2026, pg_lifeguard developers
  *
@@ -67,6 +75,7 @@
 #include "eventlog.h"
 #include "events.h"
 #include "shmem.h"
+#include "worker.h"
 
 /* Most events written (or notified) per tick */
 #define EVENTLOG_BATCH			100
@@ -86,7 +95,7 @@ static const char *const insert_sql =
 "INSERT INTO lifeguard.events (event_time, seq, kind, severity, pid, role, "
 "database, application_name, policy, action, detail) "
 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
-"jsonb_build_object('message', $11::text))";
+"pg_catalog.jsonb_build_object('message', $11::pg_catalog.text))";
 
 static const char *const prune_sql =
 "DELETE FROM lifeguard.events WHERE id IN "
@@ -133,7 +142,7 @@ take_events(uint64 *mark, LifeguardEvent *buf, int max, uint64 *lost)
 }
 
 /*
- * Log a failure to write or prune, unless the same one was logged less than
+ * Log a failure to send NOTIFY, unless the same one was logged less than
  * EVENTLOG_WARN_MS ago.
  */
 static void
@@ -150,7 +159,7 @@ warn_once(const char *what, const char *message)
 	last_warning_at = now;
 	ereport(WARNING,
 			(errmsg("pg_lifeguard: could not %s: %s", what, message),
-			 errdetail("Events stay in the shared-memory ring until they can be written; lifeguard.metrics() counts those lost.")));
+			 errdetail("Notifications are sent at most once: these events are not announced, and stay readable in lifeguard.recent_events() and lifeguard.events.")));
 }
 
 /* lifeguard.events, locked without waiting; InvalidOid when absent or busy */
@@ -173,7 +182,7 @@ static inline Datum
 text_or_null(const char *str, char *null)
 {
 	*null = (str[0] == '\0') ? 'n' : ' ';
-	return (str[0] == '\0') ? (Datum) 0 : CStringGetTextDatum(str);
+	return (str[0] == '\0') ? (Datum) 0 : lifeguard_event_text(str);
 }
 
 /* Insert the events, in the caller's transaction and SPI connection */
@@ -211,7 +220,7 @@ insert_events(const LifeguardEvent *events, int n)
 		values[7] = text_or_null(ev->application_name, &nulls[7]);
 		values[8] = text_or_null(ev->policy, &nulls[8]);
 		values[9] = text_or_null(ev->action, &nulls[9]);
-		values[10] = CStringGetTextDatum(ev->detail);
+		values[10] = lifeguard_event_text(ev->detail);
 
 		rc = SPI_execute_plan(plan, values, nulls, false, 0);
 		if (rc != SPI_OK_INSERT)
@@ -240,6 +249,14 @@ typedef enum EventlogWork
 	EVENTLOG_INSERT,
 	EVENTLOG_PRUNE
 } EventlogWork;
+
+/*
+ * Writing and pruning, as parts of the worker's tick whose runs of failures
+ * are reported once each (worker.h); in EventlogWork's order.
+ */
+static LifeguardPart table_parts[] = {
+	{"event log write"}, {"event log pruning"}
+};
 
 /* One write to lifeguard.events, for write_table_body() */
 typedef struct TableWrite
@@ -271,7 +288,8 @@ write_table_body(void *arg)
 /*
  * Insert the events, or prune old rows, in a transaction of its own.
  * Returns true when the work was done and committed; false when the table
- * was absent or busy, or the work failed (logged).
+ * was absent or busy, or the work failed (reported once per run of
+ * failures).
  */
 static bool
 write_table(EventlogWork work, const LifeguardEvent *events, int n,
@@ -292,10 +310,11 @@ write_table(EventlogWork work, const LifeguardEvent *events, int n,
 	if (edata != NULL)
 	{
 		w.done = false;
-		warn_once(work == EVENTLOG_INSERT ? "write lifeguard.events" :
-				  "prune lifeguard.events", edata->message);
+		lifeguard_part_done(&table_parts[work], lifeguard_database, edata);
 		FreeErrorData(edata);
 	}
+	else if (w.done)
+		lifeguard_part_done(&table_parts[work], lifeguard_database, NULL);
 
 	PopActiveSnapshot();
 	CommitTransactionCommand();
@@ -342,7 +361,7 @@ lifeguard_events_pending(void)
 }
 
 /*
- * The JSON object an event is sent as, and /events returns (http.c).
+ * An event as the JSON object GET /events returns (http.c).
  */
 void
 lifeguard_event_json(StringInfo buf, const LifeguardEvent *ev)
@@ -375,6 +394,23 @@ lifeguard_event_json(StringInfo buf, const LifeguardEvent *ev)
 	JSON_FIELD("action", ev->action);
 	JSON_FIELD("detail", ev->detail);
 #undef JSON_FIELD
+	appendStringInfoChar(buf, '}');
+}
+
+/*
+ * What NOTIFY lifeguard says of an event: only what any role may know,
+ * since any role may LISTEN.  The rest is in recent_events() and the table.
+ */
+static void
+notify_payload(StringInfo buf, const LifeguardEvent *ev)
+{
+	appendStringInfo(buf, "{\"seq\": " UINT64_FORMAT ", \"event_time\": ",
+					 ev->seq);
+	escape_json(buf, timestamptz_to_str(ev->time));
+	appendStringInfoString(buf, ", \"kind\": ");
+	escape_json(buf, lifeguard_event_kind_name(ev->kind));
+	appendStringInfoString(buf, ", \"severity\": ");
+	escape_json(buf, lifeguard_severity_name(ev->severity));
 	appendStringInfoChar(buf, '}');
 }
 
@@ -432,7 +468,7 @@ notify_events(bool can_notify)
 		for (i = 0; i < n; i++)
 		{
 			resetStringInfo(&payload);
-			lifeguard_event_json(&payload, &batch[i]);
+			notify_payload(&payload, &batch[i]);
 			Async_Notify(EVENTLOG_CHANNEL, payload.data);
 		}
 		CommitTransactionCommand();
@@ -466,6 +502,8 @@ lifeguard_eventlog_tick(TimestampTz now, bool installed)
 		batch = MemoryContextAlloc(TopMemoryContext,
 								   sizeof(LifeguardEvent) * EVENTLOG_BATCH);
 
+	/* a flood that stopped: its summary is written in this tick */
+	lifeguard_events_flush_held(now);
 	persist_events(writable);
 
 	if (writable && lifeguard_event_retention > 0 &&

@@ -9,12 +9,40 @@
  * so it works in the login hook, in a process exit callback and in the
  * worker's error path.
  *
+ * Strings.  The ring holds valid UTF-8 only, whatever reached it: a client
+ * chooses the bytes of its database name, a role created in a SQL_ASCII
+ * database may be named in any bytes, and PostgreSQL cuts a long database
+ * name at 63 bytes, in the middle of a character if need be.  Every string
+ * is copied into the ring by lifeguard_copy_clipped(), which replaces each
+ * byte that does not begin a valid UTF-8 sequence with '?' and cuts at a
+ * character boundary.  A reader in a database of another encoding gets the
+ * text converted to it (lifeguard_event_text()), '?' for a character the
+ * encoding lacks.
+ *
+ * Rate limit.  A session can make events happen as fast as it likes (trip
+ * a statement limit in a loop, from many sessions), and a flood of them
+ * would push everyone else's events out of the ring before the worker
+ * stores them.  So an event of a kind sessions cause
+ * (lifeguard_event_kind_acts()) takes a token from the bucket of its kind,
+ * policy and role: lifeguard.event_burst tokens, refilled by one a second.
+ * Without a token the event is counted (event_counts[], action_counts[],
+ * and suppressed_counts[]) but neither recorded nor logged; the bucket
+ * counts it too, and the number is recorded as one summary event, of the
+ * same kind, policy and role, when the bucket next records an event or,
+ * failing that, by the worker once a second has passed.  The worker's own
+ * events, the slot events and the partition and job alerts are never held
+ * back.  The login refusal limiter (slots.c) holds refusals back before
+ * they get here and counts them into suppressed_counts[] the same way.
+ *
  * Copyright (c) 2026, pg_lifeguard developers
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "catalog/namespace.h"
+#include "common/hashfn.h"
+#include "common/string.h"
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
@@ -52,6 +80,8 @@ static const char *const event_kind_names[LG_EVENT_NKINDS] = {
 	[LG_EVENT_JOB_FAILING] = "job_failing",
 	[LG_EVENT_JOB_ESCALATED] = "job_escalated",
 	[LG_EVENT_JOB_RECOVERED] = "job_recovered",
+	[LG_EVENT_UNTRUSTED_OBJECT] = "untrusted_object",
+	[LG_EVENT_WORKER_RECOVERED] = "worker_recovered",
 };
 
 static const char *const severity_names[] = {
@@ -72,7 +102,8 @@ lifeguard_event_kind_name(LifeguardEventKind kind)
 
 /*
  * Can an event of this kind come with an action taken (a refusal, cancel,
- * terminate)?  lifeguard.metrics() counts actions for these kinds.
+ * terminate)?  lifeguard.metrics() counts actions for these kinds, and
+ * these are the kinds sessions cause, which the rate limit applies to.
  */
 bool
 lifeguard_event_kind_acts(LifeguardEventKind kind)
@@ -102,24 +133,59 @@ lifeguard_severity_name(LifeguardSeverity severity)
 }
 
 /*
- * Copy a possibly-NULL string into a fixed buffer of len bytes, always
- * terminated, cut at a character boundary (never inside a multibyte
- * character).
+ * Length of the valid UTF-8 character at p, of which "left" bytes remain
+ * before the terminating NUL; 0 when the bytes there are not one (a stray
+ * continuation byte, a sequence cut short, an overlong form, a surrogate).
+ */
+static inline int
+utf8_char_len(const unsigned char *p, int left)
+{
+	int			l = pg_utf_mblen(p);
+
+	if (l > left || !pg_utf8_islegal(p, l))
+		return 0;
+	return l;
+}
+
+/*
+ * Copy a possibly-NULL string into a fixed buffer of len bytes as valid
+ * UTF-8 (see the file header): always terminated, every byte that does not
+ * begin a valid character replaced by '?', cut at a character boundary.
+ * Does not depend on the database encoding, which the login hook does not
+ * know yet.
  */
 void
 lifeguard_copy_clipped(char *dst, const char *src, Size len)
 {
-	int			srclen;
-	int			n;
+	const unsigned char *p = (const unsigned char *) src;
+	int			left;
+	Size		n = 0;
 
 	if (src == NULL)
 	{
 		dst[0] = '\0';
 		return;
 	}
-	srclen = strlen(src);
-	n = (srclen < (int) len) ? srclen : pg_mbcliplen(src, srclen, len - 1);
-	memcpy(dst, src, n);
+	left = strlen(src);
+	while (left > 0)
+	{
+		int			l = utf8_char_len(p, left);
+
+		if (n + Max(l, 1) > len - 1)
+			break;
+		if (l == 0)
+		{
+			dst[n++] = '?';
+			l = 1;
+		}
+		else
+		{
+			memcpy(dst + n, p, l);
+			n += l;
+		}
+		p += l;
+		left -= l;
+	}
 	dst[n] = '\0';
 }
 
@@ -154,6 +220,66 @@ lifeguard_utf8_clean(const char *str)
 }
 
 /*
+ * Text datum of a string from the ring (valid UTF-8, see the file header)
+ * in the database encoding: the string itself in a UTF-8 or SQL_ASCII
+ * database, or when it is plain ASCII; otherwise converted, with '?' for
+ * each character the database encoding lacks, so that the value is always
+ * valid there and reaches any client.  Caller is in a transaction.
+ */
+Datum
+lifeguard_event_text(const char *str)
+{
+	static Oid	proc = InvalidOid;
+	static bool proc_known = false;
+	int			enc = GetDatabaseEncoding();
+	const unsigned char *src = (const unsigned char *) str;
+	int			left = strlen(str);
+	unsigned char *out;
+	int			outlen;
+	StringInfoData buf;
+
+	if (enc == PG_UTF8 || enc == PG_SQL_ASCII || pg_is_ascii(str))
+		return CStringGetTextDatum(str);
+
+	/* the database encoding never changes: look its conversion up once */
+	if (!proc_known)
+	{
+		proc = FindDefaultConversionProc(PG_UTF8, enc);
+		proc_known = true;
+	}
+
+	outlen = left * MAX_CONVERSION_GROWTH + 1;
+	out = palloc(outlen);
+	initStringInfo(&buf);
+	while (left > 0)
+	{
+		int			done = 0;
+		int			l;
+
+		if (OidIsValid(proc))
+		{
+			/* converts up to the first character it cannot convert */
+			out[0] = '\0';
+			done = pg_do_encoding_conversion_buf(proc, PG_UTF8, enc,
+												 (unsigned char *) src, left,
+												 out, outlen, true);
+			appendStringInfoString(&buf, (char *) out);
+			src += done;
+			left -= done;
+			if (left == 0)
+				break;
+		}
+		l = Max(utf8_char_len(src, left), 1);
+		appendStringInfoChar(&buf, (l == 1 && !IS_HIGHBIT_SET(*src)) ?
+							 (char) *src : '?');
+		src += l;
+		left -= l;
+	}
+	pfree(out);
+	return PointerGetDatum(cstring_to_text_with_len(buf.data, buf.len));
+}
+
+/*
  * Was an action taken: a refusal, cancel or terminate, not a dry run
  * ("would_...") or a log-only policy?
  */
@@ -179,12 +305,168 @@ lifeguard_event_count(LifeguardEventKind kind, bool acted)
 }
 
 /*
+ * Count one event the rate limit (or the login refusal limiter, slots.c)
+ * held back, for pg_lifeguard_events_suppressed_total.
+ */
+void
+lifeguard_event_held_back(LifeguardEventKind kind)
+{
+	if (LifeguardState == NULL || kind < 0 || kind >= LG_EVENT_NKINDS)
+		return;
+	pg_atomic_fetch_add_u64(&LifeguardState->suppressed_counts[kind], 1);
+}
+
+/*
+ * Put ev into the next slot of the ring, numbering it.  Caller holds the
+ * ring's lock exclusively.
+ */
+static void
+ring_put(LifeguardShared *s, LifeguardEvent *ev)
+{
+	ev->seq = s->next_seq++;
+	memcpy(&s->ring[(ev->seq - 1) % s->ring_size], ev, sizeof(LifeguardEvent));
+}
+
+/*
+ * The server log line of an event, with the stable prefix.  Called with no
+ * lock held.
+ */
+static void
+log_event(const LifeguardEvent *ev)
+{
+	ereport(LOG,
+			(errhidestmt(true),
+			 errmsg("pg_lifeguard: %s [%s]: %s",
+					lifeguard_event_kind_name(ev->kind),
+					lifeguard_severity_name(ev->severity),
+					ev->detail),
+			 (ev->pid != 0 || ev->role[0] || ev->policy[0] || ev->action[0]) ?
+			 errdetail_log("pid=%d role=%s database=%s application_name=%s policy=%s action=%s",
+						   ev->pid, ev->role, ev->database,
+						   ev->application_name, ev->policy, ev->action) : 0));
+}
+
+/* Hash of an event's rate-limit key: kind, policy and role; never 0 */
+static uint32
+bucket_hash(const LifeguardEvent *ev)
+{
+	uint32		h;
+
+	h = hash_bytes((const unsigned char *) ev->policy, strlen(ev->policy));
+	h = hash_combine(h, hash_bytes((const unsigned char *) ev->role,
+								   strlen(ev->role)));
+	h = hash_combine(h, (uint32) ev->kind);
+	return h != 0 ? h : 1;
+}
+
+/*
+ * The summary event of what bucket b held back, at time "now"; b's count
+ * starts again from 0.  Caller holds the ring's lock exclusively.
+ */
+static void
+held_back_summary(LifeguardEventBucket *b, TimestampTz now,
+				  LifeguardEvent *summary)
+{
+	memset(summary, 0, sizeof(LifeguardEvent));
+	summary->time = now;
+	summary->kind = b->kind;
+	summary->severity = LG_SEVERITY_WARNING;
+	memcpy(summary->policy, b->policy, NAMEDATALEN);
+	memcpy(summary->role, b->role, NAMEDATALEN);
+	snprintf(summary->detail, sizeof(summary->detail),
+			 "%llu earlier events of this kind, policy and role were held back (lifeguard.event_burst)",
+			 (unsigned long long) b->held_back);
+	b->held_back = 0;
+}
+
+/*
+ * Which of two buckets to take over first for a new key: an unused one,
+ * then one holding nothing back, then the one whose key was seen least
+ * recently.
+ */
+static bool
+bucket_goes_first(const LifeguardEventBucket *a, const LifeguardEventBucket *b)
+{
+	if ((a->hash == 0) != (b->hash == 0))
+		return a->hash == 0;
+	if ((a->held_back == 0) != (b->held_back == 0))
+		return a->held_back == 0;
+	return a->seen_at < b->seen_at;
+}
+
+/*
+ * The bucket of ev's kind, policy and role.  A key without one takes over
+ * a bucket (bucket_goes_first()), full of tokens; when that bucket was
+ * holding events back, their summary is put in summaries[*nsummaries] and
+ * *nsummaries counts it.  Caller holds the ring's lock exclusively.
+ */
+static LifeguardEventBucket *
+find_bucket(LifeguardShared *s, const LifeguardEvent *ev,
+			LifeguardEvent *summaries, int *nsummaries)
+{
+	uint32		hash = bucket_hash(ev);
+	LifeguardEventBucket *victim = NULL;
+	int			i;
+
+	for (i = 0; i < LIFEGUARD_EVENT_BUCKETS; i++)
+	{
+		LifeguardEventBucket *b = &s->buckets[i];
+
+		if (b->hash == hash && b->kind == ev->kind &&
+			strcmp(b->policy, ev->policy) == 0 &&
+			strcmp(b->role, ev->role) == 0)
+			return b;
+		if (victim == NULL || bucket_goes_first(b, victim))
+			victim = b;
+	}
+
+	if (victim->hash != 0 && victim->held_back > 0)
+		held_back_summary(victim, ev->time, &summaries[(*nsummaries)++]);
+	memset(victim, 0, sizeof(LifeguardEventBucket));
+	victim->hash = hash;
+	victim->kind = ev->kind;
+	memcpy(victim->policy, ev->policy, NAMEDATALEN);
+	memcpy(victim->role, ev->role, NAMEDATALEN);
+	victim->tokens = lifeguard_event_burst;
+	victim->refilled_at = ev->time;
+	return victim;
+}
+
+/*
+ * Take a token from bucket b for an event at time "now", after adding one
+ * for every LIFEGUARD_EVENT_REFILL_MS since it was last refilled, up to
+ * lifeguard.event_burst.  Without a token the event is held back and b
+ * counts it.  Returns whether the event is to be recorded.
+ */
+static bool
+take_token(LifeguardEventBucket *b, TimestampTz now)
+{
+	if (now > b->refilled_at)
+	{
+		b->tokens += (double) (now - b->refilled_at) /
+			(LIFEGUARD_EVENT_REFILL_MS * 1000.0);
+		b->refilled_at = now;
+	}
+	b->tokens = Min(b->tokens, (double) lifeguard_event_burst);
+	b->seen_at = now;
+	if (b->tokens >= 1.0)
+	{
+		b->tokens -= 1.0;
+		return true;
+	}
+	b->held_back++;
+	return false;
+}
+
+/*
  * Record one event: into the ring, into the per-kind counter, and into the
  * server log as
  *
  *		pg_lifeguard: <kind> [<severity>]: <detail>
  *
- * followed by the subject, policy and action where there are any.
+ * followed by the subject, policy and action where there are any.  An event
+ * of a kind sessions cause may be held back by the rate limit instead (see
+ * the file header): counted, not recorded, not logged.
  */
 static void event_record_va(LifeguardEventKind kind,
 							LifeguardSeverity severity,
@@ -266,26 +548,80 @@ event_record_va(LifeguardEventKind kind,
 	if (LifeguardState != NULL)
 	{
 		LifeguardShared *s = LifeguardState;
+		LifeguardEvent summaries[2];
+		int			nsummaries = 0;
+		bool		record = true;
+		int			i;
 
 		LWLockAcquire(s->lock, LW_EXCLUSIVE);
-		ev.seq = s->next_seq++;
-		memcpy(&s->ring[(ev.seq - 1) % s->ring_size], &ev, sizeof(ev));
+		if (count && lifeguard_event_burst > 0 &&
+			lifeguard_event_kind_acts(kind))
+		{
+			LifeguardEventBucket *b = find_bucket(s, &ev, &summaries[0],
+												  &nsummaries);
+
+			record = take_token(b, ev.time);
+			if (record && b->held_back > 0)
+				held_back_summary(b, ev.time, &summaries[nsummaries++]);
+		}
+		for (i = 0; i < nsummaries; i++)
+			ring_put(s, &summaries[i]);
+		if (record)
+			ring_put(s, &ev);
 		LWLockRelease(s->lock);
 
 		if (count)
 			lifeguard_event_count(kind, action_taken(action));
+		if (!record)
+			lifeguard_event_held_back(kind);
+		for (i = 0; i < nsummaries; i++)
+			log_event(&summaries[i]);
+		if (!record)
+			return;
 	}
 
-	ereport(LOG,
-			(errhidestmt(true),
-			 errmsg("pg_lifeguard: %s [%s]: %s",
-					lifeguard_event_kind_name(kind),
-					lifeguard_severity_name(severity),
-					ev.detail),
-			 (ev.pid != 0 || ev.role[0] || ev.policy[0] || ev.action[0]) ?
-			 errdetail_log("pid=%d role=%s database=%s application_name=%s policy=%s action=%s",
-						   ev.pid, ev.role, ev.database, ev.application_name,
-						   ev.policy, ev.action) : 0));
+	log_event(&ev);
+}
+
+/*
+ * Record the summaries of the events held back by the rate limit for a
+ * second or more, whose buckets have recorded nothing since: the worker,
+ * once a tick, so that a flood that stopped is still accounted for in the
+ * ring.
+ */
+void
+lifeguard_events_flush_held(TimestampTz now)
+{
+	LifeguardShared *s = LifeguardState;
+
+	if (s == NULL)
+		return;
+	for (;;)
+	{
+		LifeguardEvent summary;
+		bool		found = false;
+		int			i;
+
+		LWLockAcquire(s->lock, LW_EXCLUSIVE);
+		for (i = 0; i < LIFEGUARD_EVENT_BUCKETS && !found; i++)
+		{
+			LifeguardEventBucket *b = &s->buckets[i];
+
+			if (b->hash != 0 && b->held_back > 0 &&
+				TimestampDifferenceExceeds(b->seen_at, now,
+										   LIFEGUARD_EVENT_REFILL_MS))
+			{
+				held_back_summary(b, now, &summary);
+				ring_put(s, &summary);
+				found = true;
+			}
+		}
+		LWLockRelease(s->lock);
+
+		if (!found)
+			break;
+		log_event(&summary);
+	}
 }
 
 /*
@@ -328,7 +664,7 @@ put_text(Datum *value, const char *str)
 {
 	if (str[0] == '\0')
 		return true;
-	*value = CStringGetTextDatum(str);
+	*value = lifeguard_event_text(str);
 	return false;
 }
 

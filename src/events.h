@@ -48,6 +48,8 @@ typedef enum LifeguardEventKind
 	LG_EVENT_JOB_FAILING,
 	LG_EVENT_JOB_ESCALATED,
 	LG_EVENT_JOB_RECOVERED,
+	LG_EVENT_UNTRUSTED_OBJECT,	/* a look-alike of another extension's */
+	LG_EVENT_WORKER_RECOVERED,	/* a part that failed works again */
 	LG_EVENT_NKINDS				/* must be last */
 } LifeguardEventKind;
 
@@ -83,6 +85,28 @@ typedef struct LifeguardEvent
 	char		detail[LIFEGUARD_DETAIL_LEN];
 } LifeguardEvent;
 
+/*
+ * The rate limit of events people can cause (lifeguard_event_kind_acts()):
+ * one token bucket per kind, policy and role, holding up to
+ * lifeguard.event_burst tokens and refilled by one a second.  An event that
+ * finds its bucket empty is counted but not recorded; the count of those is
+ * recorded as one summary event later.  Protected by the ring's lock.
+ */
+#define LIFEGUARD_EVENT_BUCKETS		256
+#define LIFEGUARD_EVENT_REFILL_MS	1000
+
+typedef struct LifeguardEventBucket
+{
+	uint32		hash;			/* of kind, policy and role; 0 = unused */
+	int16		kind;			/* LifeguardEventKind */
+	char		policy[NAMEDATALEN];
+	char		role[NAMEDATALEN];
+	double		tokens;			/* events it may record now */
+	TimestampTz refilled_at;	/* "tokens" is up to date at this time */
+	TimestampTz seen_at;		/* its latest event, recorded or not */
+	uint64		held_back;		/* events held back since the last summary */
+} LifeguardEventBucket;
+
 extern const char *lifeguard_event_kind_name(LifeguardEventKind kind);
 extern bool lifeguard_event_kind_acts(LifeguardEventKind kind);
 extern const char *lifeguard_severity_name(LifeguardSeverity severity);
@@ -92,6 +116,9 @@ extern void lifeguard_copy_clipped(char *dst, const char *src, Size len);
 extern int	lifeguard_events_copy(uint64 after, LifeguardEvent *buf, int max,
 								  uint64 *first, uint64 *last);
 extern const char *lifeguard_utf8_clean(const char *str);
+extern Datum lifeguard_event_text(const char *str);
+extern void lifeguard_event_held_back(LifeguardEventKind kind);
+extern void lifeguard_events_flush_held(TimestampTz now);
 extern void lifeguard_event_record(LifeguardEventKind kind,
 								   LifeguardSeverity severity,
 								   const LifeguardEventSubject *subject,

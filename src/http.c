@@ -665,6 +665,8 @@ lifeguard_http_main(Datum main_arg)
 
 	/* no database: shared catalogs only, for role and database names */
 	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
+	/* before any SQL: names resolve in pg_catalog alone (privileges.c) */
+	lifeguard_pin_worker_search_path();
 
 	for (i = 0; i < HTTP_MAX_CLIENTS; i++)
 	{

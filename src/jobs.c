@@ -85,6 +85,7 @@ typedef struct Elevation
 {
 	Oid			save_userid;
 	int			save_sec;
+	int			nestlevel;		/* of the pinned search_path */
 } Elevation;
 
 /* ERROR 22004 when argument argno, named argname, is NULL */
@@ -140,6 +141,8 @@ elevate(Elevation *e)
 				 errmsg("table lifeguard._jobs does not exist"),
 				 errhint("Is the pg_lifeguard extension installed in this database?")));
 	GetUserIdAndSecContext(&e->save_userid, &e->save_sec);
+	/* the caller's search_path is the caller's: never used as the owner */
+	e->nestlevel = lifeguard_pin_search_path();
 	SetUserIdAndSecContext(lifeguard_relation_owner(relid),
 						   e->save_sec | SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
@@ -149,6 +152,7 @@ static void
 restore(Elevation *e)
 {
 	SetUserIdAndSecContext(e->save_userid, e->save_sec);
+	lifeguard_unpin_search_path(e->nestlevel);
 }
 
 /*
@@ -206,7 +210,8 @@ job_lookup(const char *name)
 	if (SPI_processed == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("job \"%s\" is not registered", name),
+				 errmsg("job \"%s\" is not registered",
+						lifeguard_name_for_message(name)),
 				 errhint("Register it first: INSERT INTO lifeguard.jobs (name, kind, expected_every) VALUES (...).")));
 
 	info.owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
@@ -220,7 +225,8 @@ job_lookup(const char *name)
 
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied for job \"%s\"", name),
+				 errmsg("permission denied for job \"%s\"",
+						lifeguard_name_for_message(name)),
 				 errdetail("Only superusers and roles with the privileges of the job's owner%s%s%s may report its runs.",
 						   owner ? " \"" : "", owner ? owner : "",
 						   owner ? "\"" : "")));

@@ -102,7 +102,8 @@ take_snapshot(Snapshot *snap, bool with_sessions)
 
 		/* tables and jobs with a problem; not "extension missing" marks */
 		if (OidIsValid(a->dbid) && a->level > 0 &&
-			(OidIsValid(a->relid) || a->job[0] != '\0'))
+			(OidIsValid(a->relid) ||
+			 (a->job[0] != '\0' && a->job[0] != LIFEGUARD_ALERT_NOTE)))
 			memcpy(&snap->alerts[snap->nalerts++], a, sizeof(LifeguardAlert));
 	}
 	LWLockRelease(s->alert_lock);
@@ -395,6 +396,13 @@ lifeguard_metrics_text(StringInfo buf)
 			sample_labels(buf, "pg_lifeguard_actions_total", "kind",
 						  lifeguard_event_kind_name(i), NULL, NULL,
 						  pg_atomic_read_u64(&s->action_counts[i]));
+	family(buf, "pg_lifeguard_events_suppressed_total", "counter",
+		   "Events counted but held back by the rate limit (lifeguard.event_burst) or the login refusal limit since server start, by event kind.");
+	for (i = 0; i < LG_EVENT_NKINDS; i++)
+		if (lifeguard_event_kind_acts(i))
+			sample_labels(buf, "pg_lifeguard_events_suppressed_total", "kind",
+						  lifeguard_event_kind_name(i), NULL, NULL,
+						  pg_atomic_read_u64(&s->suppressed_counts[i]));
 
 	family(buf, "pg_lifeguard_events_written_total", "counter",
 		   "Events written to lifeguard.events.");

@@ -278,29 +278,31 @@ read_partman_config_body(void *arg)
 	PartmanRead *r = (PartmanRead *) arg;
 	Oid			save_userid;
 	int			save_sec;
-	Oid			nspoid = InvalidOid;
-	Oid			configid = InvalidOid;
+	Oid			configid;
+	const char *why;
+	bool		busy;
 	bool		isnull;
 	uint64		i;
+	int			nestlevel;
 
 	GetUserIdAndSecContext(&save_userid, &save_sec);
 
+	/*
+	 * part_config is found through pg_extension and must be pg_partman's own
+	 * table (pg_depend): a look-alike of some other role's is never read.
+	 */
+	configid = lifeguard_extension_table("pg_partman", "part_config",
+										 &why, &busy);
+	if (busy)
+		ereport(ERROR,
+				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+				 errmsg("the extension catalogs are locked by another session")));
+	if (why != NULL)
+		r->problem = MemoryContextStrdup(r->cxt, why);
+
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-
-	if (SPI_execute("SELECT e.extnamespace FROM pg_catalog.pg_extension e"
-					" WHERE e.extname OPERATOR(pg_catalog.=) 'pg_partman'",
-					true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not look up pg_partman");
-	if (SPI_processed == 1)
-		nspoid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
-												SPI_tuptable->tupdesc,
-												1, &isnull));
-	if (OidIsValid(nspoid))
-		configid = get_relname_relid("part_config", nspoid);
-	if (OidIsValid(nspoid) && !OidIsValid(configid))
-		r->problem = MemoryContextStrdup(r->cxt,
-									   "pg_partman is installed but its part_config table was not found");
+	nestlevel = lifeguard_pin_search_path();
 
 	if (OidIsValid(configid))
 	{
@@ -323,8 +325,9 @@ read_partman_config_body(void *arg)
 						 " c.premake::pg_catalog.int4,"
 						 " CASE WHEN c.retention OPERATOR(pg_catalog.~) '^\\s*-?[0-9]+\\s*$'"
 						 "  THEN NULL ELSE c.retention::pg_catalog.interval END"
-						 " FROM %s.part_config c",
-						 quote_identifier(get_namespace_name(nspoid)));
+						 " FROM %s c",
+						 quote_qualified_identifier(get_namespace_name(get_rel_namespace(configid)),
+													get_rel_name(configid)));
 
 		SetUserIdAndSecContext(lifeguard_relation_owner(configid),
 							   save_sec | SECURITY_LOCAL_USERID_CHANGE |
@@ -368,6 +371,7 @@ read_partman_config_body(void *arg)
 		}
 	}
 
+	lifeguard_unpin_search_path(nestlevel);
 	SPI_finish();
 }
 

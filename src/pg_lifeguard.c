@@ -50,7 +50,9 @@ int			lifeguard_slot_critical = 95;
 int			lifeguard_reserved_admin_slots = 2;
 char	   *lifeguard_admin_roles = NULL;
 int			lifeguard_event_ring_size = 1024;
+int			lifeguard_event_burst = 20;
 bool		lifeguard_debug_tick_error = false;
+int			lifeguard_debug_shed_delay = 0;
 int			lifeguard_partition_horizon = 24 * 60;
 int			lifeguard_check_interval = 60;
 char	   *lifeguard_databases = NULL;
@@ -258,6 +260,22 @@ _PG_init(void)
 							NULL,
 							NULL);
 
+	DefineCustomIntVariable("lifeguard.event_burst",
+							"Events of one kind, policy and role recorded back to back before the rest are held back.",
+							"Applies to the events sessions cause (refusals, "
+							"sheddings, time limits); after the burst, one a "
+							"second is recorded and the others are counted "
+							"into a summary event.  0 records every event.",
+							&lifeguard_event_burst,
+							20,
+							0,
+							10000,
+							PGC_SIGHUP,
+							0,
+							NULL,
+							NULL,
+							NULL);
+
 	DefineCustomIntVariable("lifeguard.check_interval",
 							"Time between two partition and job checks of the pg_lifeguard worker.",
 							NULL,
@@ -381,6 +399,21 @@ _PG_init(void)
 							 NULL,
 							 NULL,
 							 NULL);
+
+	DefineCustomIntVariable("lifeguard.debug_shed_delay",
+							"Waits this long between choosing an idle session to shed and signalling it (for testing).",
+							"Developer option: opens the window in which the "
+							"chosen session may start a statement, to show "
+							"that it is then left alone.",
+							&lifeguard_debug_shed_delay,
+							0,
+							0,
+							60 * 1000,
+							PGC_SUSET,
+							GUC_UNIT_MS | GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE,
+							NULL,
+							NULL,
+							NULL);
 
 	MarkGUCPrefixReserved(LIFEGUARD_GUC_PREFIX);
 

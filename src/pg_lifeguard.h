@@ -18,6 +18,18 @@
 #define LIFEGUARD_GUC_PREFIX	"lifeguard"
 #define LIFEGUARD_EXTENSION		"pg_lifeguard"
 
+/*
+ * The only search_path under which pg_lifeguard runs SQL (privileges.c,
+ * "Name resolution"): functions, operators and types from pg_catalog alone.
+ */
+#define LIFEGUARD_SAFE_SEARCH_PATH	"pg_catalog, pg_temp"
+
+/*
+ * Longest user-supplied name or pattern a message quotes whole, in bytes;
+ * longer ones are cut (lifeguard_name_for_message, privileges.c)
+ */
+#define LIFEGUARD_MESSAGE_NAME_LEN	(NAMEDATALEN - 1)
+
 /* Most roles lifeguard.admin_roles may name */
 #define LIFEGUARD_MAX_ADMIN_ROLES	64
 
@@ -34,7 +46,9 @@ extern int	lifeguard_slot_critical;
 extern int	lifeguard_reserved_admin_slots;
 extern char *lifeguard_admin_roles;
 extern int	lifeguard_event_ring_size;
+extern int	lifeguard_event_burst;
 extern bool lifeguard_debug_tick_error;
+extern int	lifeguard_debug_shed_delay;
 extern int	lifeguard_partition_horizon;
 extern int	lifeguard_check_interval;
 extern char *lifeguard_databases;
@@ -57,12 +71,18 @@ typedef enum LifeguardSignalResult
 } LifeguardSignalResult;
 
 extern void lifeguard_require_monitor(const char *funcname);
+extern char *lifeguard_name_for_message(const char *name);
 extern bool lifeguard_error_passes_on(ErrorData *edata);
 extern ErrorData *lifeguard_catch_error(MemoryContext cxt);
 extern ErrorData *lifeguard_run_subxact(void (*body) (void *arg), void *arg);
 extern bool lifeguard_role_is_admin(Oid roleid);
 extern bool lifeguard_lock_role_catalogs(void);
 extern Oid	lifeguard_relation_owner(Oid relid);
+extern void lifeguard_pin_worker_search_path(void);
+extern int	lifeguard_pin_search_path(void);
+extern void lifeguard_unpin_search_path(int nestlevel);
+extern Oid	lifeguard_extension_table(const char *extname, const char *relname,
+									  const char **why, bool *busy);
 extern LifeguardSignalResult lifeguard_signal_backend(int pid, int sig,
 													  Oid expected_roleid,
 													  bool allow_superuser,

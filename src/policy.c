@@ -153,18 +153,25 @@ lifeguard_action_name(LifeguardAction action)
 }
 
 /*
- * Milliseconds from a float8 column holding them, -1 for NULL.
+ * Milliseconds from a float8 column holding them, -1 for NULL.  The table's
+ * CHECK constraints keep every limit within LIFEGUARD_LIMIT_MIN_MS ..
+ * LIFEGUARD_LIMIT_MAX_MS; a value outside (a constraint dropped by hand) is
+ * saturated to the nearer bound, never wrapped nor taken as "no limit".
  */
 static int64
 ms_column(HeapTuple tup, TupleDesc desc, int col)
 {
 	bool		isnull;
-	double		ms = DatumGetFloat8(SPI_getbinval(tup, desc, col, &isnull));
+	Datum		d = SPI_getbinval(tup, desc, col, &isnull);
+	double		ms;
 
 	if (isnull)
 		return -1;
-	if (ms >= (double) PG_INT64_MAX)
-		return PG_INT64_MAX;
+	ms = DatumGetFloat8(d);
+	if (!(ms >= (double) LIFEGUARD_LIMIT_MIN_MS))	/* NaN included */
+		return LIFEGUARD_LIMIT_MIN_MS;
+	if (ms >= (double) LIFEGUARD_LIMIT_MAX_MS)
+		return LIFEGUARD_LIMIT_MAX_MS;
 	return (int64) ms;
 }
 
@@ -410,6 +417,7 @@ lifeguard_policies_changed(PG_FUNCTION_ARGS)
 	int64		enabled = 0;
 	bool		isnull;
 	char	   *dbname;
+	int			nestlevel;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
@@ -417,13 +425,18 @@ lifeguard_policies_changed(PG_FUNCTION_ARGS)
 				 errmsg("function \"%s\" was not called by trigger manager",
 						"lifeguard._policies_changed")));
 
-	/* not read-only: the count must see the rows this statement changed */
+	/*
+	 * Not read-only: the count must see the rows this statement changed.
+	 * Run under the pinned search_path, whoever changed the table.
+	 */
 	SPI_connect();
-	if (SPI_execute("SELECT count(*) FROM lifeguard.policies WHERE enabled",
+	nestlevel = lifeguard_pin_search_path();
+	if (SPI_execute("SELECT pg_catalog.count(*) FROM lifeguard.policies WHERE enabled",
 					false, 1) == SPI_OK_SELECT && SPI_processed == 1)
 		enabled = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 											  SPI_tuptable->tupdesc, 1,
 											  &isnull));
+	lifeguard_unpin_search_path(nestlevel);
 	SPI_finish();
 
 	if (enabled > LIFEGUARD_MAX_POLICIES)
@@ -453,14 +466,14 @@ lifeguard_policies_changed(PG_FUNCTION_ARGS)
 }
 
 /*
- * Interval datum from milliseconds.
+ * Interval datum from milliseconds, saturating rather than overflowing.
  */
 static Datum
 ms_interval(int64 ms)
 {
 	Interval   *iv = palloc0(sizeof(Interval));
 
-	iv->time = ms * INT64CONST(1000);
+	iv->time = (ms > PG_INT64_MAX / 1000) ? PG_INT64_MAX : ms * INT64CONST(1000);
 	return IntervalPGetDatum(iv);
 }
 

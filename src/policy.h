@@ -15,6 +15,15 @@
 #define LIFEGUARD_MAX_POLICIES	128
 #define LIFEGUARD_POLICY_WORDS	(LIFEGUARD_MAX_POLICIES / 64)
 
+/*
+ * Bounds of every interval a policy sets, in the milliseconds it is
+ * enforced in (whole milliseconds of extract(epoch), as the table's CHECK
+ * constraints count them): at least 1 ms, at most 100 years of 365.25
+ * days, which microseconds, timestamps and intervals all hold.
+ */
+#define LIFEGUARD_LIMIT_MIN_MS	INT64CONST(1)
+#define LIFEGUARD_LIMIT_MAX_MS	INT64CONST(3155760000000)
+
 /* What a policy does to a session past one of its time limits */
 typedef enum LifeguardAction
 {

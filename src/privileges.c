@@ -20,6 +20,23 @@
  * signalfuncs.c): only client backends, never a superuser's unless allowed,
  * and for a calling role the same privilege test as pg_terminate_backend.
  *
+ * Name resolution.  The workers run as the bootstrap superuser, and some
+ * SQL-callable functions run SQL as the owner of the extension's tables.
+ * Neither may ever resolve a function, operator or type through a schema
+ * that another role can create objects in: a database owner owns "public"
+ * in PostgreSQL 15, an upgraded cluster may still let everyone create
+ * there, and anyone may own a schema named like the worker's role.  So:
+ *
+ *	- every background worker pins search_path to "pg_catalog, pg_temp"
+ *	  right after it connects (lifeguard_pin_worker_search_path), over
+ *	  whatever ALTER DATABASE or ALTER ROLE set; with pg_temp named last,
+ *	  functions and operators resolve in pg_catalog alone;
+ *	- C functions that run SQL for a caller pin it for as long as that SQL
+ *	  runs (lifeguard_pin_search_path / lifeguard_unpin_search_path);
+ *	- the install script's functions have SET search_path or a BEGIN ATOMIC
+ *	  body, and name other extensions' objects only after finding them
+ *	  through pg_extension and pg_depend (lifeguard_extension_table).
+ *
  * Copyright (c) 2026, pg_lifeguard developers
  *
  *-------------------------------------------------------------------------
@@ -28,12 +45,21 @@
 
 #include <signal.h>
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/table.h"
 #include "access/xact.h"
+#include "catalog/dependency.h"
+#include "catalog/indexing.h"
 #include "catalog/pg_auth_members.h"
+#include "catalog/pg_depend.h"
+#include "catalog/pg_extension.h"
+#include "catalog/pg_namespace.h"
+#include "commands/extension.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_database.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/pg_list.h"
 #include "postmaster/postmaster.h"
@@ -42,6 +68,9 @@
 #include "storage/procarray.h"
 #include "utils/acl.h"
 #include "utils/catcache.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/resowner.h"
 #include "utils/syscache.h"
 #include "utils/varlena.h"
@@ -62,6 +91,25 @@ lifeguard_require_monitor(const char *funcname)
 				 errdetail("Only superusers and roles with the privileges of the \"%s\" role may read pg_lifeguard's state.",
 						   "pg_monitor"),
 				 errhint("GRANT pg_monitor TO the role that runs this query.")));
+}
+
+/*
+ * A user-supplied name or pattern as an error message may quote it: at most
+ * LIFEGUARD_MESSAGE_NAME_LEN bytes, cut at a character boundary and followed
+ * by "..." when it was longer, so that an argument of 100,000 characters
+ * does not come back whole in the message, nor go whole into the server
+ * log.  Names PostgreSQL can store (NAMEDATALEN - 1 bytes) come back
+ * unchanged.
+ */
+char *
+lifeguard_name_for_message(const char *name)
+{
+	int			len = strlen(name);
+
+	if (len <= LIFEGUARD_MESSAGE_NAME_LEN)
+		return pstrdup(name);
+	return psprintf("%.*s...",
+					pg_mbcliplen(name, len, LIFEGUARD_MESSAGE_NAME_LEN), name);
 }
 
 /*
@@ -301,4 +349,159 @@ lifeguard_run_subxact(void (*body) (void *arg), void *arg)
 	MemoryContextSwitchTo(oldcxt);
 	CurrentResourceOwner = oldowner;
 	return edata;
+}
+
+/*
+ * Pin search_path for the rest of this background worker's life, over any
+ * value ALTER DATABASE or ALTER ROLE gave it.  Call right after
+ * BackgroundWorkerInitializeConnection(), before any SQL runs.
+ */
+void
+lifeguard_pin_worker_search_path(void)
+{
+	SetConfigOption("search_path", LIFEGUARD_SAFE_SEARCH_PATH,
+					PGC_SUSET, PGC_S_OVERRIDE);
+}
+
+/*
+ * Pin search_path until lifeguard_unpin_search_path(), in a new GUC nesting
+ * level, for SQL a function runs on a caller's behalf.  Returns the level.
+ * An error in between needs no unpinning: the (sub)transaction's abort
+ * unwinds the level.  Never keep a level across a commit (SPI_commit in a
+ * procedure ends every level).
+ */
+int
+lifeguard_pin_search_path(void)
+{
+	int			nestlevel = NewGUCNestLevel();
+
+	(void) set_config_option("search_path", LIFEGUARD_SAFE_SEARCH_PATH,
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
+	return nestlevel;
+}
+
+/* Give the caller its own search_path back */
+void
+lifeguard_unpin_search_path(int nestlevel)
+{
+	AtEOXact_GUC(true, nestlevel);
+}
+
+/*
+ * The member of extension extoid that is a relation named relname, from
+ * pg_depend (whose lock and reference index the caller holds), wherever it
+ * lives: an extension's tables need not be in its own schema (pg_cron's
+ * control file names none, and its tables are in "cron").  InvalidOid when
+ * the extension has no such member; a relation of that name that some role
+ * created is never one.
+ */
+static Oid
+extension_member(Oid extoid, const char *relname)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key[2];
+	HeapTuple	tup;
+	Oid			found = InvalidOid;
+
+	rel = table_open(DependRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(ExtensionRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(extoid));
+	scan = systable_beginscan(rel, DependReferenceIndexId, true, NULL, 2, key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tup);
+		char	   *name;
+
+		if (dep->classid != RelationRelationId ||
+			dep->deptype != DEPENDENCY_EXTENSION || dep->objsubid != 0)
+			continue;
+		name = get_rel_name(dep->objid);
+		if (name != NULL && strcmp(name, relname) == 0)
+		{
+			found = dep->objid;
+			break;
+		}
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+/*
+ * The OID of extension extname, from pg_extension (whose lock and name
+ * index the caller holds).  False when it is not installed.
+ */
+static bool
+extension_lookup(const char *extname, Oid *extoid)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tup;
+	bool		found = false;
+
+	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber,
+				F_NAMEEQ, CStringGetDatum(extname));
+	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+	{
+		Form_pg_extension ext = (Form_pg_extension) GETSTRUCT(tup);
+
+		*extoid = ext->oid;
+		found = true;
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+/*
+ * Find table relname of extension extname, installed in this database: the
+ * relation of that name that pg_depend records as a member of the
+ * extension, and only when it is an ordinary table.  Returns its OID, or
+ * InvalidOid with *why set to a sentence for the operator when the
+ * extension is installed but has no such table; *why is NULL when the
+ * extension is not installed.  *busy says that a catalog lock was not
+ * granted at once and nothing is known: ask again later.
+ */
+Oid
+lifeguard_extension_table(const char *extname, const char *relname,
+						  const char **why, bool *busy)
+{
+	Oid			extoid;
+	Oid			relid;
+
+	*why = NULL;
+	*busy = false;
+	if (!ConditionalLockRelationOid(ExtensionRelationId, AccessShareLock) ||
+		!ConditionalLockRelationOid(ExtensionNameIndexId, AccessShareLock) ||
+		!ConditionalLockRelationOid(DependRelationId, AccessShareLock) ||
+		!ConditionalLockRelationOid(DependReferenceIndexId, AccessShareLock))
+	{
+		*busy = true;
+		return InvalidOid;
+	}
+	if (!extension_lookup(extname, &extoid))
+		return InvalidOid;
+	relid = extension_member(extoid, relname);
+	if (!OidIsValid(relid))
+	{
+		*why = psprintf("extension \"%s\" is installed but has no table \"%s\"",
+						extname, relname);
+		return InvalidOid;
+	}
+	if (get_rel_relkind(relid) != RELKIND_RELATION)
+	{
+		*why = psprintf("relation \"%s.%s\" of extension \"%s\" is not an ordinary table",
+						get_namespace_name(get_rel_namespace(relid)), relname,
+						extname);
+		return InvalidOid;
+	}
+	return relid;
 }

@@ -72,12 +72,17 @@
  * committing transaction that changed lifeguard.policies; the worker reads
  * it without a lock.
  *
- * LifeguardShared->lock (LWLock, tranche "pg_lifeguard") protects next_seq
- * and ring[].
+ * LifeguardShared->lock (LWLock, tranche "pg_lifeguard") protects next_seq,
+ * ring[] and the rate limit's buckets[].
  *	- Writers (any process that records an event: the worker, a backend in
  *	  the login hook, a SQL function) take it LW_EXCLUSIVE, assign the next
  *	  sequence number and copy one event into its slot.  The message is
  *	  formatted before the lock is taken and logged after it is released.
+ *	  An event of a kind people can cause first takes a token from its
+ *	  bucket (a scan of LIFEGUARD_EVENT_BUCKETS entries, no palloc, no
+ *	  ereport); with none left it is only counted.  The worker takes the
+ *	  lock LW_EXCLUSIVE once a tick to record the summaries of held-back
+ *	  events.
  *	- Readers (lifeguard_events_copy(): recent_events(), the worker's event
  *	  log, GET /events) take it LW_SHARED, copy the slots they want into
  *	  local memory and release it before building anything from them.
@@ -91,10 +96,10 @@
  * in a deadlock, and a user session never waits on them for longer than one
  * short critical section.
  *
- * event_counts[], action_counts[], events_persisted, events_dropped, events_notified,
- * login_hook_calls and login_hook_ns are atomics:
- * incremented without a lock, read without a lock.  They are monotonic since
- * server start.
+ * event_counts[], action_counts[], suppressed_counts[], events_persisted,
+ * events_dropped, events_notified, login_hook_calls and login_hook_ns are
+ * atomics: incremented without a lock, read without a lock.  They are
+ * monotonic since server start.
  *
  * Shared memory is sized at postmaster start from lifeguard.event_ring_size
  * (PGC_POSTMASTER) and requested in shmem_request_hook (PostgreSQL 15 API).
@@ -226,6 +231,7 @@ lifeguard_shmem_startup(void)
 		{
 			pg_atomic_init_u64(&LifeguardState->event_counts[i], 0);
 			pg_atomic_init_u64(&LifeguardState->action_counts[i], 0);
+			pg_atomic_init_u64(&LifeguardState->suppressed_counts[i], 0);
 		}
 		pg_atomic_init_u64(&LifeguardState->events_persisted, 0);
 		pg_atomic_init_u64(&LifeguardState->events_dropped, 0);

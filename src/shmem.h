@@ -83,8 +83,13 @@ typedef struct LifeguardBackendEntry
  * when its level or problems change, and an alert that repeats is reported
  * again every lifeguard.alert_repeat.  Only non-ok states are kept.
  * Protected by alert_lock (checks.c).
+ *
+ * An entry with no relid and a job starting with LIFEGUARD_ALERT_NOTE is
+ * not a job but a note about the database, kept so it is said once (a
+ * look-alike of pg_cron's tables, say); job names cannot start so.
  */
 #define LIFEGUARD_MAX_ALERTS	512
+#define LIFEGUARD_ALERT_NOTE	'('
 
 typedef struct LifeguardAlert
 {
@@ -166,6 +171,16 @@ typedef struct LifeguardShared
 	pg_atomic_uint64 events_persisted;	/* rows written to lifeguard.events */
 	pg_atomic_uint64 events_dropped;	/* left the ring before being written */
 	pg_atomic_uint64 events_notified;	/* sent with NOTIFY lifeguard */
+
+	/*
+	 * The rate limit of events people can cause (events.c): its buckets are
+	 * protected by "lock" like the ring; what it (and the login refusal
+	 * limiter) held back is counted per kind in atomics, read without a
+	 * lock.
+	 */
+	LifeguardEventBucket buckets[LIFEGUARD_EVENT_BUCKETS];
+	pg_atomic_uint64 suppressed_counts[LG_EVENT_NKINDS];
+
 	LifeguardEvent ring[FLEXIBLE_ARRAY_MEMBER];
 } LifeguardShared;
 

@@ -53,6 +53,7 @@
 #include "postmaster/postmaster.h"
 #include "replication/walsender.h"
 #include "storage/ipc.h"
+#include "storage/latch.h"
 #include "storage/proc.h"
 #include "utils/acl.h"
 #include "utils/backend_status.h"
@@ -124,7 +125,9 @@ static int	shed_memory_len = 0;
 /*
  * Record a refusal (or, when not enforcing, a refusal that would have
  * happened) as an event, at most once a second per kind; the per-kind
- * counter counts every one.  Returns whether to enforce.
+ * counter counts every one, and those held back are also counted as
+ * suppressed (pg_lifeguard_events_suppressed_total).  Returns whether to
+ * enforce.
  */
 static bool
 report_refusal(int refusal, LifeguardEventKind kind, const char *policy,
@@ -152,6 +155,7 @@ report_refusal(int refusal, LifeguardEventKind kind, const char *policy,
 	if (!record)
 	{
 		lifeguard_event_count(kind, enforce);
+		lifeguard_event_held_back(kind);
 		return enforce;
 	}
 
@@ -586,7 +590,8 @@ lifeguard_slot_usage(PG_FUNCTION_ARGS)
 	else
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown group_by \"%s\"", group_by),
+				 errmsg("unknown group_by \"%s\"",
+						lifeguard_name_for_message(group_by)),
 				 errhint("Valid values are: %s.", valid)));
 
 	lifeguard_require_monitor("slot_usage");
@@ -926,8 +931,46 @@ shed_cmp(const void *a, const void *b)
 }
 
 /*
+ * Right before signalling an idle session chosen for shedding, by the
+ * worker or by shed_idle(): is it still the same session, idle since the
+ * same moment?  One that has started a statement since it was chosen (or
+ * ran one and is idle again) is left alone: it is not the idle session that
+ * was chosen, and a signal now would end it in the middle of its work.
+ * lifeguard.debug_shed_delay (tests only) first waits, opening the window
+ * in which that happens.
+ */
+static bool
+still_idle(const LifeguardSession *s)
+{
+	if (lifeguard_debug_shed_delay > 0)
+	{
+		TimestampTz until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+														lifeguard_debug_shed_delay);
+
+		ereport(LOG,
+				(errmsg_internal("pg_lifeguard: debug_shed_delay: waiting %d ms before signalling process %d",
+								 lifeguard_debug_shed_delay, s->pid)));
+		for (;;)
+		{
+			long		left;
+
+			CHECK_FOR_INTERRUPTS();
+			left = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), until);
+			if (left <= 0)
+				break;
+			(void) WaitLatch(MyLatch,
+							 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 left, PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+		}
+	}
+	return lifeguard_session_unchanged(s);
+}
+
+/*
  * Terminate one idle session by policy (or report it, when not enforcing).
- * Superusers and admins are never touched.  Returns whether it counts as
+ * Superusers and admins are never touched, nor a session that is no longer
+ * idle by the time it would be signalled.  Returns whether it counts as
  * shed.  Caller is in a transaction (role lookups).
  */
 static bool
@@ -953,8 +996,9 @@ shed_one(ShedCandidate *cand, const LifeguardPolicy *p,
 				 c->used_pct, lifeguard_slot_warning);
 
 	if (enforce &&
-		lifeguard_signal_backend(s->pid, SIGTERM, s->roleid, false,
-								 InvalidOid) != LG_SIGNAL_SENT)
+		(!still_idle(s) ||
+		 lifeguard_signal_backend(s->pid, SIGTERM, s->roleid, false,
+								  InvalidOid) != LG_SIGNAL_SENT))
 		return false;
 
 	lifeguard_session_subject(s, &subject);
@@ -1136,6 +1180,7 @@ lifeguard_shed_idle(PG_FUNCTION_ARGS)
 	LifeguardSlotCounts c;
 	TimestampTz now = GetCurrentTimestamp();
 	int			nidle = 0;
+	bool		all_stats;
 	int			n;
 	int			i;
 
@@ -1154,13 +1199,23 @@ lifeguard_shed_idle(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("older_than must not be negative")));
 	if (!PG_ARGISNULL(1))
-		only_role = get_role_oid(text_to_cstring(PG_GETARG_TEXT_PP(1)), false);
+	{
+		char	   *role_name = text_to_cstring(PG_GETARG_TEXT_PP(1));
+
+		only_role = get_role_oid(role_name, true);
+		if (!OidIsValid(only_role))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("role \"%s\" does not exist",
+							lifeguard_name_for_message(role_name))));
+	}
 	if (!PG_ARGISNULL(2))
 		app_pattern = text_to_cstring(PG_GETARG_TEXT_PP(2));
 	dry_run = PG_GETARG_BOOL(3);
 
 	InitMaterializedSRF(fcinfo, 0);
 
+	all_stats = has_privs_of_role(caller, ROLE_PG_READ_ALL_STATS);
 	n = lifeguard_collect_sessions(&sessions, &c);
 	idle = palloc(sizeof(LifeguardSession *) * Max(n, 1));
 	for (i = 0; i < n; i++)
@@ -1195,7 +1250,7 @@ lifeguard_shed_idle(PG_FUNCTION_ARGS)
 		Interval   *idle_for = palloc0(sizeof(Interval));
 		bool		terminated = false;
 
-		if (!dry_run && !lifeguard_dry_run &&
+		if (!dry_run && !lifeguard_dry_run && still_idle(s) &&
 			lifeguard_signal_backend(s->pid, SIGTERM, s->roleid, false,
 									 caller) == LG_SIGNAL_SENT)
 		{
@@ -1221,6 +1276,18 @@ lifeguard_shed_idle(PG_FUNCTION_ARGS)
 		nulls[4] = (addr == NULL);
 		values[5] = IntervalPGetDatum(idle_for);
 		values[6] = BoolGetDatum(terminated);
+
+		/*
+		 * What pg_stat_activity hides from the caller stays hidden here:
+		 * another role's client address and state times need that role's
+		 * privileges or pg_read_all_stats, even for a caller who may
+		 * terminate the session through pg_signal_backend.
+		 */
+		if (!all_stats && !has_privs_of_role(caller, s->roleid))
+		{
+			nulls[4] = true;
+			nulls[5] = true;
+		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 

@@ -10,8 +10,23 @@
  * a short transaction, and only every LIFEGUARD_CATALOG_RECHECK_MS or when
  * something changed, so the steady-state tick touches shared memory only.
  *
- * Surviving its own errors: an ERROR inside a tick is caught, logged,
- * counted and recorded as a worker_error event, its transaction is aborted,
+ * Surviving its own errors.  A tick is a sequence of parts, each of which
+ * can fail on its own: checking for the extension, reloading the policies,
+ * and each duty (slots and idle shedding, time limits, partition and job
+ * checks, the event log); inside some duties, each table they read or write
+ * is a part of its own (checks.c, eventlog.c).  An ERROR in a part aborts
+ * that part's transaction and nothing else: the tick goes on with the next
+ * part, and what the failed part last published stays in force (a policy
+ * reload that fails keeps the policies in force enforced).  A part that
+ * fails is retried when it is next due, so a damaged table
+ * (lifeguard.policies missing a column, say) fails at every try; each run
+ * of failures is therefore reported once, when it starts (a WARNING and a
+ * worker_error event), counted every time (worker_status().errors and
+ * last_error), and its end once (a worker_recovered event), so repairing
+ * the table is all it takes.  An ERROR outside every part, or one that
+ * must not be survived where it happens (a cancel, running out of memory),
+ * ends the tick: it is logged, counted and recorded as a worker_error event
+ * (the same message at most once a minute), its transaction is aborted,
  * and the loop goes on after a pause.  A FATAL (for example from
  * pg_terminate_backend, which the standard "die" handler turns into one at
  * the next CHECK_FOR_INTERRUPTS) exits with status 1, and the postmaster
@@ -227,15 +242,118 @@ set_phase(LifeguardWorkerPhase phase)
 }
 
 /*
- * Catalog work, in one short transaction: does the extension exist in our
- * database, and what are the policies?  Never waits for a lock: when
- * pg_extension's lock is not granted at once (someone runs VACUUM FULL
- * pg_extension, say) the previous answer stands until the next check, and
- * the same goes for lifeguard.policies (policy.c).  "periodic" is the
- * regular recheck; otherwise only what changed is reread.
+ * A part failed: count it and keep its message for worker_status(); when
+ * "first" (a run of failures starts), also log it as a WARNING and record
+ * a worker_error event, else only at DEBUG1.  database is the one the part
+ * works in.  Outside any lock.
+ */
+void
+lifeguard_report_part_failure(const char *part, const char *database,
+							  const char *message, bool first)
+{
+	LifeguardEventSubject subject = {MyProcPid, NULL, database, NULL};
+	char		text[LIFEGUARD_ERROR_LEN];
+
+	/* cut at a character boundary, before the spinlock is taken */
+	lifeguard_copy_clipped(text, psprintf("%s failed: %s", part, message),
+						   sizeof(text));
+	SpinLockAcquire(&LifeguardState->mutex);
+	LifeguardState->worker.errors++;
+	memcpy(LifeguardState->worker.last_error, text, sizeof(text));
+	SpinLockRelease(&LifeguardState->mutex);
+
+	if (!first)
+	{
+		elog(DEBUG1, "pg_lifeguard: %s in database \"%s\" failed again: %s",
+			 part, database, message);
+		return;
+	}
+	ereport(WARNING,
+			(errmsg("pg_lifeguard: %s in database \"%s\" failed: %s",
+					part, database, message),
+			 errdetail("The worker goes on with its other work and tries this again when it is next due; further failures are only counted until it works again.")));
+	lifeguard_event_record(LG_EVENT_WORKER_ERROR, LG_SEVERITY_WARNING,
+						   &subject, NULL, NULL, "%s failed: %s",
+						   part, message);
+}
+
+/*
+ * A part that was failing works again: record a worker_recovered event.
+ */
+void
+lifeguard_report_part_recovery(const char *part, const char *database)
+{
+	LifeguardEventSubject subject = {MyProcPid, NULL, database, NULL};
+
+	lifeguard_event_record(LG_EVENT_WORKER_RECOVERED, LG_SEVERITY_INFO,
+						   &subject, NULL, NULL, "%s works again", part);
+}
+
+/*
+ * A part of this process's work ran: edata is the error it raised, or NULL
+ * when it succeeded.  Reports the start and the end of a run of failures
+ * once each.
+ */
+void
+lifeguard_part_done(LifeguardPart *part, const char *database,
+					ErrorData *edata)
+{
+	if (edata != NULL)
+	{
+		lifeguard_report_part_failure(part->name, database,
+									  edata->message ? edata->message : "unknown error",
+									  !part->failing);
+		part->failing = true;
+	}
+	else if (part->failing)
+	{
+		lifeguard_report_part_recovery(part->name, database);
+		part->failing = false;
+	}
+}
+
+/*
+ * Run body(arg) as one part of the tick: an ERROR it raises aborts its
+ * transaction (and any subtransaction, SPI connection, lock or snapshot it
+ * left), and is reported (lifeguard_part_done) instead of ending the tick.
+ * An error that must pass on (a cancel, out of memory) is thrown again, to
+ * end the tick.  The caller's memory context is current again either way.
  */
 static void
-check_catalogs(TimestampTz now, bool periodic)
+run_part(LifeguardPart *part, void (*body) (void *arg), void *arg)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ErrorData  *volatile edata = NULL;
+
+	PG_TRY();
+	{
+		body(arg);
+	}
+	PG_CATCH();
+	{
+		edata = lifeguard_catch_error(cxt);
+		HOLD_INTERRUPTS();
+		AbortOutOfAnyTransaction();
+		LWLockReleaseAll();
+		pgstat_report_wait_end();
+		RESUME_INTERRUPTS();
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+
+	lifeguard_part_done(part, lifeguard_database, edata);
+	if (edata != NULL)
+		FreeErrorData(edata);
+}
+
+/*
+ * Does the extension exist in our database?  In a short transaction of its
+ * own.  Never waits for a lock: when pg_extension's lock is not granted at
+ * once (someone runs VACUUM FULL pg_extension, say) the previous answer
+ * stands until the next check.
+ */
+static void
+check_extension(void *arg)
 {
 	int			found = extension_state;
 
@@ -244,13 +362,8 @@ check_catalogs(TimestampTz now, bool periodic)
 	if (ConditionalLockRelationOid(ExtensionRelationId, AccessShareLock) &&
 		ConditionalLockRelationOid(ExtensionNameIndexId, AccessShareLock))
 		found = OidIsValid(get_extension_oid(LIFEGUARD_EXTENSION, true)) ? 1 : 0;
-	if (found >= 0)
-		lifeguard_policies_refresh(found == 1,
-								   periodic || found != extension_state);
 	CommitTransactionCommand();
 
-	if (periodic)
-		last_catalog_check = now;
 	if (found == extension_state || found < 0)
 		return;
 
@@ -268,8 +381,109 @@ check_catalogs(TimestampTz now, bool periodic)
 }
 
 /*
+ * Read and publish the policies when they changed, or always when *arg
+ * (force) is true, in a short transaction of its own.  Never waits for
+ * lifeguard.policies' lock (policy.c).  When this fails, the policies
+ * published last stay in force.
+ */
+static void
+reload_policies(void *arg)
+{
+	bool		force = *(bool *) arg;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	lifeguard_policies_refresh(extension_state == 1, force);
+	CommitTransactionCommand();
+}
+
+/*
+ * Catalog work, as two parts: does the extension exist in our database,
+ * and what are the policies?  "periodic" is the regular recheck; otherwise
+ * only what changed is reread.
+ */
+static void
+check_catalogs(TimestampTz now, bool periodic)
+{
+	static LifeguardPart extension_part = {"extension check"};
+	static LifeguardPart policy_part = {"policy reload"};
+	int			before = extension_state;
+	bool		force;
+
+	run_part(&extension_part, check_extension, NULL);
+	if (extension_state < 0)
+		return;					/* not known yet: pg_extension was busy */
+
+	force = periodic || extension_state != before;
+	run_part(&policy_part, reload_policies, &force);
+	if (periodic)
+		last_catalog_check = now;
+}
+
+/* What a tick read once for every duty */
+typedef struct TickState
+{
+	TimestampTz now;
+	LifeguardSlotCounts counts;
+	LifeguardSession *sessions; /* NULL when no policy needs them */
+	int			nsessions;
+	LifeguardPolicy *policies;
+	int			npolicies;
+} TickState;
+
+/* Slot counts, the slot history, and idle shedding (slots.c) */
+static void
+duty_slots(void *arg)
+{
+	TickState  *t = (TickState *) arg;
+
+	lifeguard_slots_tick(t->now, &t->counts, t->sessions, t->nsessions,
+						 t->policies, t->npolicies);
+}
+
+/* Time limits and blocking (enforce.c) */
+static void
+duty_limits(void *arg)
+{
+	TickState  *t = (TickState *) arg;
+
+	lifeguard_enforce_tick(t->now, &t->counts, t->sessions, t->nsessions,
+						   t->policies, t->npolicies);
+}
+
+/* Partitions and jobs, every check_interval; they only observe (checks.c) */
+static void
+duty_checks(void *arg)
+{
+	lifeguard_checks_tick(((TickState *) arg)->now);
+}
+
+/* Writing the events to lifeguard.events, pruning, NOTIFY (eventlog.c) */
+static void
+duty_eventlog(void *arg)
+{
+	lifeguard_eventlog_tick(((TickState *) arg)->now, extension_state == 1);
+}
+
+/* The duties, in the order of a tick; each is a part that fails alone */
+typedef struct WorkerDuty
+{
+	LifeguardPart part;
+	void		(*run) (void *arg);
+} WorkerDuty;
+
+static WorkerDuty duties[] = {
+	{{"slot duty"}, duty_slots},
+	{{"time limit duty"}, duty_limits},
+	{{"partition and job checks"}, duty_checks},
+	/* last, so that this tick's events are written in this tick */
+	{{"event log duty"}, duty_eventlog},
+};
+
+/*
  * One tick: the work of every duty that is due.  Runs in tick_context;
- * may throw ERROR, which worker_tick() catches.
+ * each part catches its own errors (run_part); what is left may throw
+ * ERROR, which worker_tick() catches.
  */
 static void
 tick_body(void)
@@ -277,11 +491,9 @@ tick_body(void)
 	static LifeguardPolicy *policies = NULL;
 	TimestampTz now = GetCurrentTimestamp();
 	bool		periodic;
-	int			npolicies;
 	bool		need_sessions;
-	LifeguardSlotCounts counts;
-	LifeguardSession *sessions = NULL;
-	int			n;
+	TickState	tick;
+	int			i;
 
 	periodic = (extension_state != 1 ||
 				TimestampDifferenceExceeds(last_catalog_check, now,
@@ -303,19 +515,17 @@ tick_body(void)
 	if (policies == NULL)
 		policies = MemoryContextAlloc(TopMemoryContext,
 									  sizeof(LifeguardPolicy) * LIFEGUARD_MAX_POLICIES);
-	npolicies = lifeguard_policies_copy(policies);
-	need_sessions = (lifeguard_policies_limit_idle(policies, npolicies) ||
-					 lifeguard_policies_limit_sessions(policies, npolicies));
-	n = lifeguard_collect_sessions(need_sessions ? &sessions : NULL, &counts);
+	tick.now = now;
+	tick.policies = policies;
+	tick.npolicies = lifeguard_policies_copy(policies);
+	tick.sessions = NULL;
+	need_sessions = (lifeguard_policies_limit_idle(policies, tick.npolicies) ||
+					 lifeguard_policies_limit_sessions(policies, tick.npolicies));
+	tick.nsessions = lifeguard_collect_sessions(need_sessions ? &tick.sessions : NULL,
+												&tick.counts);
 
-	lifeguard_slots_tick(now, &counts, sessions, n, policies, npolicies);
-	lifeguard_enforce_tick(now, &counts, sessions, n, policies, npolicies);
-
-	/* partitions and jobs, every check_interval (they only observe) */
-	lifeguard_checks_tick(now);
-
-	/* last, so that this tick's events are written in this tick */
-	lifeguard_eventlog_tick(now, extension_state == 1);
+	for (i = 0; i < lengthof(duties); i++)
+		run_part(&duties[i].part, duties[i].run, &tick);
 
 	if (lifeguard_debug_tick_error)
 	{
@@ -468,6 +678,8 @@ lifeguard_worker_main(Datum main_arg)
 							   (unsigned long long) starts, lifeguard_database);
 
 	BackgroundWorkerInitializeConnection(lifeguard_database, NULL, 0);
+	/* before any SQL: names resolve in pg_catalog alone (privileges.c) */
+	lifeguard_pin_worker_search_path();
 	pgstat_report_appname("pg_lifeguard");
 
 	/* A commit must never wait for a synchronous standby that is gone */

@@ -19,15 +19,16 @@ our @EXPORT = qw(start_node close_sessions poll_session worker_setting);
 # A held session outlives any single poll
 my $session_timeout = 10 * $PostgreSQL::Test::Utils::timeout_default;
 
-# start_node($name, $conf): a started cluster with pg_lifeguard preloaded,
-# its worker in "postgres", the extension created there and the worker
-# running.  $conf is appended to postgresql.conf after the defaults, so it
-# may override them.
+# start_node($name, $conf, initdb => [...]): a started cluster with
+# pg_lifeguard preloaded, its worker in "postgres", the extension created
+# there and the worker running.  $conf is appended to postgresql.conf after
+# the defaults, so it may override them; "initdb" lists extra initdb
+# options (an encoding, say).
 sub start_node
 {
-	my ($name, $conf) = @_;
+	my ($name, $conf, %params) = @_;
 	my $node = PostgreSQL::Test::Cluster->new($name);
-	$node->init;
+	$node->init(extra => $params{initdb} // []);
 	$node->append_conf(
 		'postgresql.conf', qq{
 shared_preload_libraries = 'pg_lifeguard'

@@ -2,7 +2,7 @@
 -- Run by scripts/test.sh with pg_prove against a throwaway cluster where
 -- pg_lifeguard is preloaded and created by the bootstrap superuser.
 BEGIN;
-SELECT plan(145);
+SELECT plan(148);
 
 -- The schema, owned by whoever created the extension
 SELECT has_schema('lifeguard', 'schema lifeguard exists');
@@ -129,6 +129,35 @@ SELECT function_lang_is('lifeguard', 'report', ARRAY['integer'], 'plpgsql');
 SELECT is((SELECT proconfig FROM pg_proc WHERE oid = 'lifeguard.report(integer)'::regprocedure),
     ARRAY['lock_timeout=2s', 'search_path=pg_catalog, pg_temp'],
     'report() runs with lock_timeout 2s and a fixed search_path');
+
+-- Name resolution: no function of the extension resolves names through
+-- its caller's search_path.  Every SQL and PL/pgSQL function pins
+-- search_path or has a BEGIN ATOMIC body (resolved at CREATE time).
+SELECT is_empty($$
+    SELECT p.oid::regprocedure::text
+      FROM pg_depend d JOIN pg_proc p ON p.oid = d.objid
+      JOIN pg_language l ON l.oid = p.prolang
+     WHERE d.classid = 'pg_proc'::regclass AND d.deptype = 'e'
+       AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'pg_lifeguard')
+       AND l.lanname NOT IN ('c', 'internal')
+       AND p.prosqlbody IS NULL
+       AND NOT coalesce('search_path=pg_catalog, pg_temp' = ANY (p.proconfig), false)
+$$, 'every SQL and PL/pgSQL function pins search_path or has a BEGIN ATOMIC body');
+SELECT ok((SELECT prosqlbody IS NOT NULL FROM pg_proc
+            WHERE oid = 'lifeguard.job_status(interval, interval, timestamptz, timestamptz, integer, timestamptz)'::regprocedure),
+    'job_status() has a BEGIN ATOMIC body, so lifeguard.jobs can still inline it');
+-- ... and the body resolved its operators to pg_catalog's at CREATE time:
+-- a shadowing integer * interval operator on the path changes nothing
+CREATE SCHEMA pgtap_shadow;
+CREATE FUNCTION pgtap_shadow.evil_mul(integer, interval) RETURNS interval
+    LANGUAGE sql AS $$SELECT interval '1000 years'$$;
+CREATE OPERATOR pgtap_shadow.* (LEFTARG = integer, RIGHTARG = interval,
+    FUNCTION = pgtap_shadow.evil_mul);
+SET LOCAL search_path = pgtap_shadow, public;
+SELECT is(lifeguard.job_status('1 hour', '1 day', now() - interval '3 hours',
+                               NULL, 0),
+    'late', 'job_status() ignores an operator planted on the caller''s path');
+RESET search_path;
 
 -- lifeguard.events: written by the worker only, read by pg_monitor
 SELECT table_owner_is('lifeguard', 'events',
@@ -288,7 +317,7 @@ SELECT function_privs_are('lifeguard', 'partitions', ARRAY[]::name[],
 SELECT function_privs_are('lifeguard', 'job_start', ARRAY['text'],
     'public', ARRAY['EXECUTE']);
 -- the worker's pg_cron reader is internal
-SELECT function_privs_are('lifeguard', '_cron_ingest', ARRAY[]::name[],
+SELECT function_privs_are('lifeguard', '_cron_ingest', ARRAY['regclass', 'regclass'],
     'public', ARRAY[]::text[]);
 
 -- The privilege check is real: a role without pg_monitor is refused with

@@ -191,8 +191,13 @@ my ($payload) = $got =~ /with payload "(\{.*?\})" received/;
 my $json = eval { decode_json($payload) };
 ok($json, '... as a JSON object') or diag $payload;
 is($json->{kind}, 'statement_timeout', '... of kind statement_timeout');
-is($json->{policy}, 'slow_stmt', '... naming the policy');
-is($json->{role}, 'slow', '... and the role');
+is($json->{severity}, 'warning', '... with its severity');
+# Any role may LISTEN: the payload says nothing pg_monitor alone may read
+is( join(',', sort keys %$json),
+	'event_time,kind,seq,severity',
+	'... and nothing else: no role, application, policy or message');
+unlike($payload, qr/slow_stmt|"slow"|pg_sleep/,
+	'... neither the policy, the role nor the statement appears in it');
 is( $json->{seq},
 	mon(q{SELECT max(seq) FROM lifeguard.events WHERE kind = 'statement_timeout'}),
 	'... with the seq of its row');
