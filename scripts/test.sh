@@ -23,8 +23,8 @@
 #
 # Environment:
 #   LIFEGUARD_SUITES         suites to run (default "regress isolation pgtap tap")
-#   LIFEGUARD_SUITE_TIMEOUT  seconds per suite before it is killed (default 300)
-#   LIFEGUARD_TIME_BUDGET    seconds for the whole run (default 840); a suite
+#   LIFEGUARD_SUITE_TIMEOUT  seconds per suite before it is killed (default 900)
+#   LIFEGUARD_TIME_BUDGET    seconds for the whole run (default 1800); a suite
 #                            gets at most what is left, and is not started
 #                            (and counted as failed) when less than 30 s remain
 #   LIFEGUARD_KEEP=1         keep the scratch directory (build tree + logs) even
@@ -43,8 +43,8 @@ set -euo pipefail
 cd /
 
 SUITES=${LIFEGUARD_SUITES:-regress isolation pgtap tap}
-SUITE_TIMEOUT=${LIFEGUARD_SUITE_TIMEOUT:-300}
-TIME_BUDGET=${LIFEGUARD_TIME_BUDGET:-840}
+SUITE_TIMEOUT=${LIFEGUARD_SUITE_TIMEOUT:-900}
+TIME_BUDGET=${LIFEGUARD_TIME_BUDGET:-1800}
 CUR_TIMEOUT=$SUITE_TIMEOUT   # timeout of the running suite (capped by the budget)
 
 TOTAL_PASSED=0
