@@ -188,6 +188,11 @@ CREATE TRIGGER policies_changed
 AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON lifeguard.policies
 FOR EACH STATEMENT EXECUTE FUNCTION lifeguard._policies_changed();
 
+-- Internal: only this trigger runs it (PostgreSQL checks EXECUTE when a
+-- trigger is created, not when it fires).  Attached to a table of one's
+-- own it would wake the worker to reread the policies at every commit.
+REVOKE ALL ON FUNCTION lifeguard._policies_changed() FROM PUBLIC;
+
 --
 -- lifeguard.policy_status(): the policies the worker has published into
 -- shared memory (what the login hook enforces), with live session counts.

@@ -361,10 +361,11 @@ lifeguard_events_pending(void)
 }
 
 /*
- * An event as the JSON object GET /events returns (http.c).
+ * The fields any role may know of an event (sequence number, time, kind,
+ * severity), opening a JSON object that the caller closes.
  */
-void
-lifeguard_event_json(StringInfo buf, const LifeguardEvent *ev)
+static void
+event_json_public(StringInfo buf, const LifeguardEvent *ev)
 {
 	appendStringInfo(buf, "{\"seq\": " UINT64_FORMAT ", \"event_time\": ",
 					 ev->seq);
@@ -373,6 +374,15 @@ lifeguard_event_json(StringInfo buf, const LifeguardEvent *ev)
 	escape_json(buf, lifeguard_event_kind_name(ev->kind));
 	appendStringInfoString(buf, ", \"severity\": ");
 	escape_json(buf, lifeguard_severity_name(ev->severity));
+}
+
+/*
+ * An event as the JSON object GET /events returns (http.c).
+ */
+void
+lifeguard_event_json(StringInfo buf, const LifeguardEvent *ev)
+{
+	event_json_public(buf, ev);
 	if (ev->pid != 0)
 		appendStringInfo(buf, ", \"pid\": %d", ev->pid);
 	else
@@ -404,13 +414,7 @@ lifeguard_event_json(StringInfo buf, const LifeguardEvent *ev)
 static void
 notify_payload(StringInfo buf, const LifeguardEvent *ev)
 {
-	appendStringInfo(buf, "{\"seq\": " UINT64_FORMAT ", \"event_time\": ",
-					 ev->seq);
-	escape_json(buf, timestamptz_to_str(ev->time));
-	appendStringInfoString(buf, ", \"kind\": ");
-	escape_json(buf, lifeguard_event_kind_name(ev->kind));
-	appendStringInfoString(buf, ", \"severity\": ");
-	escape_json(buf, lifeguard_severity_name(ev->severity));
+	event_json_public(buf, ev);
 	appendStringInfoChar(buf, '}');
 }
 

@@ -531,27 +531,6 @@ run_attempt(const char *command, bool partman, int lock_ms, int statement_ms,
 	return outcome;
 }
 
-/* Sleep ms milliseconds, waking for interrupts */
-static void
-backoff_sleep(int ms)
-{
-	TimestampTz until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ms);
-
-	for (;;)
-	{
-		long		left;
-
-		CHECK_FOR_INTERRUPTS();
-		left = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), until);
-		if (left <= 0)
-			break;
-		(void) WaitLatch(MyLatch,
-						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 left, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
-	}
-}
-
 /*
  * CALL lifeguard.run_maintenance(job_name, command, lock_timeout, retries,
  * statement_timeout).
@@ -630,7 +609,7 @@ lifeguard_run_maintenance(PG_FUNCTION_ARGS)
 							name, attempt, retries + 1, edata->message),
 					 errdetail("Retrying in %d ms.", backoff_ms)));
 			FreeErrorData(edata);
-			backoff_sleep(backoff_ms);
+			lifeguard_sleep_ms(backoff_ms);
 			backoff_ms = Min(backoff_ms * 2, LG_MAX_BACKOFF_MS);
 			continue;
 		}

@@ -79,6 +79,7 @@ extern bool lifeguard_role_is_admin(Oid roleid);
 extern bool lifeguard_lock_role_catalogs(void);
 extern Oid	lifeguard_relation_owner(Oid relid);
 extern void lifeguard_pin_worker_search_path(void);
+extern void lifeguard_sleep_ms(int ms);
 extern int	lifeguard_pin_search_path(void);
 extern void lifeguard_unpin_search_path(int nestlevel);
 extern Oid	lifeguard_extension_table(const char *extname, const char *relname,

@@ -63,11 +63,14 @@
 #include "miscadmin.h"
 #include "nodes/pg_list.h"
 #include "postmaster/postmaster.h"
+#include "storage/latch.h"
 #include "storage/lmgr.h"
 #include "storage/proc.h"
 #include "storage/procarray.h"
 #include "utils/acl.h"
 #include "utils/catcache.h"
+#include "utils/timestamp.h"
+#include "utils/wait_event.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
@@ -504,4 +507,28 @@ lifeguard_extension_table(const char *extname, const char *relname,
 		return InvalidOid;
 	}
 	return relid;
+}
+
+/*
+ * Sleep ms milliseconds on the process latch, answering interrupts (a
+ * cancel or termination ends it at once) and the postmaster's death.
+ */
+void
+lifeguard_sleep_ms(int ms)
+{
+	TimestampTz until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ms);
+
+	for (;;)
+	{
+		long		left;
+
+		CHECK_FOR_INTERRUPTS();
+		left = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), until);
+		if (left <= 0)
+			break;
+		(void) WaitLatch(MyLatch,
+						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 left, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
 }

@@ -944,25 +944,10 @@ still_idle(const LifeguardSession *s)
 {
 	if (lifeguard_debug_shed_delay > 0)
 	{
-		TimestampTz until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
-														lifeguard_debug_shed_delay);
-
 		ereport(LOG,
 				(errmsg_internal("pg_lifeguard: debug_shed_delay: waiting %d ms before signalling process %d",
 								 lifeguard_debug_shed_delay, s->pid)));
-		for (;;)
-		{
-			long		left;
-
-			CHECK_FOR_INTERRUPTS();
-			left = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), until);
-			if (left <= 0)
-				break;
-			(void) WaitLatch(MyLatch,
-							 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-							 left, PG_WAIT_EXTENSION);
-			ResetLatch(MyLatch);
-		}
+		lifeguard_sleep_ms(lifeguard_debug_shed_delay);
 	}
 	return lifeguard_session_unchanged(s);
 }

@@ -2,7 +2,7 @@
 -- Run by scripts/test.sh with pg_prove against a throwaway cluster where
 -- pg_lifeguard is preloaded and created by the bootstrap superuser.
 BEGIN;
-SELECT plan(148);
+SELECT plan(150);
 
 -- The schema, owned by whoever created the extension
 SELECT has_schema('lifeguard', 'schema lifeguard exists');
@@ -319,6 +319,18 @@ SELECT function_privs_are('lifeguard', 'job_start', ARRAY['text'],
 -- the worker's pg_cron reader is internal
 SELECT function_privs_are('lifeguard', '_cron_ingest', ARRAY['regclass', 'regclass'],
     'public', ARRAY[]::text[]);
+
+-- the policies trigger function is internal too; the trigger still fires
+-- for a writer that is no superuser (EXECUTE is checked at CREATE TRIGGER)
+SELECT function_privs_are('lifeguard', '_policies_changed', ARRAY[]::name[],
+    'public', ARRAY[]::text[]);
+CREATE ROLE pgtap_lifeguard_writer;
+GRANT SELECT, INSERT, DELETE ON lifeguard.policies TO pgtap_lifeguard_writer;
+SET LOCAL ROLE pgtap_lifeguard_writer;
+SELECT lives_ok($$INSERT INTO lifeguard.policies (name, max_connections) VALUES ('pgtap_writer', 5)$$,
+    'a role granted INSERT on policies inserts one: the trigger fires without EXECUTE');
+RESET ROLE;
+DELETE FROM lifeguard.policies WHERE name = 'pgtap_writer';
 
 -- The privilege check is real: a role without pg_monitor is refused with
 -- SQLSTATE 42501, a role with it reads

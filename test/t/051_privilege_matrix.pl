@@ -136,11 +136,11 @@ my @matrix = (
 		'lifeguard._cron_ingest(regclass,regclass)',
 		'SELECT lifeguard._cron_ingest(NULL, NULL)'),
 	row('`_policies_changed()` (internal), called directly',
-		'39P01 39P01 39P01 39P01 39P01 39P01 39P01',
+		'42501 42501 42501 42501 42501 42501 39P01',
 		'lifeguard._policies_changed()',
 		'SELECT lifeguard._policies_changed()'),
 	row('`_policies_changed()`, as a trigger on a table of the caller\'s',
-		'42501 yes 42501 42501 42501 42501 yes',
+		'42501 42501 42501 42501 42501 42501 yes',
 		'lifeguard._policies_changed()',
 		q{BEGIN;
 CREATE TEMP TABLE matrix_t (k int);
