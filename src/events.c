@@ -205,9 +205,9 @@ lifeguard_utf8_clean(const char *str)
 
 	while (i < len)
 	{
-		int			l = pg_utf_mblen(p + i);
+		int			l = utf8_char_len(p + i, len - i);
 
-		if (l <= len - i && pg_utf8_islegal(p + i, l))
+		if (l > 0)
 		{
 			i += l;
 			continue;
