@@ -29,6 +29,16 @@
 #                            (and counted as failed) when less than 30 s remain
 #   LIFEGUARD_KEEP=1         keep the scratch directory (build tree + logs) even
 #                            when everything passed (it is always kept on failure)
+#
+# Options, to check a suspected flake (the build is made once):
+#   --repeat N               run the chosen suites N times in a row, reporting
+#                            each run's count and time; the time budget is
+#                            then N times LIFEGUARD_TIME_BUDGET
+#   --suites "S ..."         the suites to run (as LIFEGUARD_SUITES)
+#   --tap GLOB               the TAP files to run, e.g. 'test/t/011_*.pl'
+#                            (default: PROVE_TESTS from the Makefile)
+#
+#   scripts/test.sh --repeat 5 --suites tap --tap 'test/t/01[01]_*.pl'
 
 # Suite functions are called indirectly ("suite_$s"), the EXIT trap too.
 # shellcheck disable=SC2317
@@ -45,6 +55,37 @@ cd /
 SUITES=${LIFEGUARD_SUITES:-regress isolation pgtap tap}
 SUITE_TIMEOUT=${LIFEGUARD_SUITE_TIMEOUT:-900}
 TIME_BUDGET=${LIFEGUARD_TIME_BUDGET:-1800}
+REPEAT=1
+TAP_GLOB=            # --tap: TAP files to run instead of the Makefile's
+RUN_TAG=             # "#2" while the second of several runs goes on
+
+usage() {
+	echo "usage: scripts/test.sh [--repeat N] [--suites \"S ...\"] [--tap GLOB]" >&2
+	exit 2
+}
+while (($#)); do
+	case $1 in
+	--repeat)
+		if (($# < 2)) || ! [[ $2 =~ ^[1-9][0-9]*$ ]]; then
+			usage
+		fi
+		REPEAT=$2
+		shift 2
+		;;
+	--suites)
+		(($# >= 2)) || usage
+		SUITES=$2
+		shift 2
+		;;
+	--tap)
+		(($# >= 2)) || usage
+		TAP_GLOB=$2
+		shift 2
+		;;
+	*) usage ;;
+	esac
+done
+TIME_BUDGET=$((TIME_BUDGET * REPEAT))
 CUR_TIMEOUT=$SUITE_TIMEOUT   # timeout of the running suite (capped by the budget)
 
 TOTAL_PASSED=0
@@ -56,7 +97,7 @@ CLUSTER_DIRS=()      # throwaway clusters started by this script (pgTAP)
 
 # record NAME PASSED FAILED NOTE  - add to the totals and the summary table.
 record() {
-	local name=$1 p=$2 f=$3 note=${4:-}
+	local name=$1$RUN_TAG p=$2 f=$3 note=${4:-}
 	TOTAL_PASSED=$((TOTAL_PASSED + p))
 	TOTAL_FAILED=$((TOTAL_FAILED + f))
 	SUMMARY+=("$(printf '%-10s %4d passed, %4d failed  %s' "$name" "$p" "$f" "$note")")
@@ -65,8 +106,8 @@ record() {
 
 # skip NAME WHY  - a suite with nothing to run.
 skip() {
-	SUMMARY+=("$(printf '%-10s skipped: %s' "$1" "$2")")
-	printf '[%s] skipped: %s\n' "$1" "$2"
+	SUMMARY+=("$(printf '%-10s skipped: %s' "$1$RUN_TAG" "$2")")
+	printf '[%s] skipped: %s\n' "$1$RUN_TAG" "$2"
 }
 
 # finish  - EXIT trap: stop what we started, tidy up, print the totals.
@@ -234,8 +275,14 @@ suite_tap() {
 		skip "$name" "TAP_TESTS is empty in the Makefile"
 		return 0
 	fi
-	pattern=$(lg_make_var "$SCRATCH" PROVE_TESTS)
-	[[ -n ${pattern// /} ]] || pattern='t/*.pl'
+	local overrides=(REGRESS= ISOLATION=)
+	if [[ -n $TAP_GLOB ]]; then
+		pattern=$TAP_GLOB
+		overrides+=("PROVE_TESTS=$TAP_GLOB")
+	else
+		pattern=$(lg_make_var "$SCRATCH" PROVE_TESTS)
+		[[ -n ${pattern// /} ]] || pattern='t/*.pl'
+	fi
 	# The pattern is a glob (test/t/*.pl): expand it in the scratch copy.
 	mapfile -t files < <(cd "$SCRATCH" && shopt -s nullglob &&
 		eval "for f in $pattern; do printf '%s\n' \"\$f\"; done")
@@ -243,8 +290,10 @@ suite_tap() {
 		skip "$name" "no files match $pattern"
 		return 0
 	fi
-	lg_say "$name: make installcheck REGRESS= ISOLATION= (${files[*]})"
-	run_make_suite "$log" REGRESS= ISOLATION= || rc=$?
+	lg_say "$name: make installcheck ${overrides[*]} (${files[*]})"
+	# Logs of an earlier run must not be counted again.
+	rm -rf "$SCRATCH/tmp_check/log"
+	run_make_suite "$log" "${overrides[@]}" || rc=$?
 	read -r p f < <(lg_count_tap "$log")
 	note="($((SECONDS - start)) s)"
 	if ! grep -q '^Files=[0-9]' "$log"; then
@@ -300,7 +349,23 @@ main() {
 
 	# A failing suite is counted and the next one still runs; a suite
 	# function itself only fails on an error in this script.
-	local s remaining
+	local run
+	for ((run = 1; run <= REPEAT; run++)); do
+		if ((REPEAT > 1)); then
+			RUN_TAG="#$run"
+			LOGS=$SCRATCH/logs/run$run
+			mkdir -p "$LOGS"
+			lg_say "run $run of $REPEAT"
+		fi
+		run_suites
+	done
+	RUN_TAG=
+}
+
+# run_suites  - each of $SUITES once; with --repeat, also one summary line
+# for the run.
+run_suites() {
+	local s remaining start=$SECONDS passed=$TOTAL_PASSED failed=$TOTAL_FAILED
 	for s in $SUITES; do
 		case $s in
 		regress | isolation | pgtap | tap)
@@ -318,7 +383,12 @@ main() {
 			;;
 		esac
 	done
+	if ((REPEAT > 1)); then
+		SUMMARY+=("$(printf 'run %-6s %4d passed, %4d failed  (%d s)' "$RUN_TAG" \
+			$((TOTAL_PASSED - passed)) $((TOTAL_FAILED - failed)) $((SECONDS - start)))")
+		lg_say "${SUMMARY[-1]}"
+	fi
 }
 
-main "$@"
+main
 exit 0

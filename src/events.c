@@ -31,8 +31,8 @@
  * same kind, policy and role, when the bucket next records an event or,
  * failing that, by the worker once a second has passed.  The worker's own
  * events, the slot events and the partition and job alerts are never held
- * back.  The login refusal limiter (slots.c) holds refusals back before
- * they get here and counts them into suppressed_counts[] the same way.
+ * back.  Login refusals go through this limit like any other event: a
+ * storm of one policy's refusals never hides another policy's.
  *
  * Copyright (c) 2026, pg_lifeguard developers
  *
@@ -305,11 +305,11 @@ lifeguard_event_count(LifeguardEventKind kind, bool acted)
 }
 
 /*
- * Count one event the rate limit (or the login refusal limiter, slots.c)
- * held back, for pg_lifeguard_events_suppressed_total.
+ * Count one event the rate limit held back, for
+ * pg_lifeguard_events_suppressed_total.
  */
-void
-lifeguard_event_held_back(LifeguardEventKind kind)
+static void
+event_held_back(LifeguardEventKind kind)
 {
 	if (LifeguardState == NULL || kind < 0 || kind >= LG_EVENT_NKINDS)
 		return;
@@ -472,8 +472,8 @@ static void event_record_va(LifeguardEventKind kind,
 							LifeguardSeverity severity,
 							const LifeguardEventSubject *subject,
 							const char *policy, const char *action,
-							bool count, const char *fmt, va_list args)
-			pg_attribute_printf(7, 0);
+							const char *fmt, va_list args)
+			pg_attribute_printf(6, 0);
 
 void
 lifeguard_event_record(LifeguardEventKind kind,
@@ -486,26 +486,7 @@ lifeguard_event_record(LifeguardEventKind kind,
 	va_list		args;
 
 	va_start(args, fmt);
-	event_record_va(kind, severity, subject, policy, action, true, fmt, args);
-	va_end(args);
-}
-
-/*
- * Record an event whose occurrences were already counted one by one (a
- * summary of rate-limited repeats).
- */
-void
-lifeguard_event_record_uncounted(LifeguardEventKind kind,
-								 LifeguardSeverity severity,
-								 const LifeguardEventSubject *subject,
-								 const char *policy,
-								 const char *action,
-								 const char *fmt,...)
-{
-	va_list		args;
-
-	va_start(args, fmt);
-	event_record_va(kind, severity, subject, policy, action, false, fmt, args);
+	event_record_va(kind, severity, subject, policy, action, fmt, args);
 	va_end(args);
 }
 
@@ -515,7 +496,6 @@ event_record_va(LifeguardEventKind kind,
 				const LifeguardEventSubject *subject,
 				const char *policy,
 				const char *action,
-				bool count,
 				const char *fmt,
 				va_list args)
 {
@@ -554,7 +534,7 @@ event_record_va(LifeguardEventKind kind,
 		int			i;
 
 		LWLockAcquire(s->lock, LW_EXCLUSIVE);
-		if (count && lifeguard_event_burst > 0 &&
+		if (lifeguard_event_burst > 0 &&
 			lifeguard_event_kind_acts(kind))
 		{
 			LifeguardEventBucket *b = find_bucket(s, &ev, &summaries[0],
@@ -570,10 +550,9 @@ event_record_va(LifeguardEventKind kind,
 			ring_put(s, &ev);
 		LWLockRelease(s->lock);
 
-		if (count)
-			lifeguard_event_count(kind, action_taken(action));
+		lifeguard_event_count(kind, action_taken(action));
 		if (!record)
-			lifeguard_event_held_back(kind);
+			event_held_back(kind);
 		for (i = 0; i < nsummaries; i++)
 			log_event(&summaries[i]);
 		if (!record)

@@ -117,7 +117,6 @@ extern int	lifeguard_events_copy(uint64 after, LifeguardEvent *buf, int max,
 								  uint64 *first, uint64 *last);
 extern const char *lifeguard_utf8_clean(const char *str);
 extern Datum lifeguard_event_text(const char *str);
-extern void lifeguard_event_held_back(LifeguardEventKind kind);
 extern void lifeguard_events_flush_held(TimestampTz now);
 extern void lifeguard_event_record(LifeguardEventKind kind,
 								   LifeguardSeverity severity,
@@ -125,11 +124,5 @@ extern void lifeguard_event_record(LifeguardEventKind kind,
 								   const char *policy,
 								   const char *action,
 								   const char *fmt,...) pg_attribute_printf(6, 7);
-extern void lifeguard_event_record_uncounted(LifeguardEventKind kind,
-											 LifeguardSeverity severity,
-											 const LifeguardEventSubject *subject,
-											 const char *policy,
-											 const char *action,
-											 const char *fmt,...) pg_attribute_printf(6, 7);
 
 #endif							/* LIFEGUARD_EVENTS_H */

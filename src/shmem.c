@@ -26,12 +26,10 @@
  * Locking protocol
  * ----------------
  *
- * LifeguardShared->mutex (spinlock) protects "worker" and the login-refusal
- * rate limiter (last_refusal_event[], refusals_suppressed[]).  Only the
- * worker writes "worker"; any backend may read it; a backend refusing a
- * login updates the rate limiter.  Holders do nothing but copy a few fields
- * or the struct itself: no palloc, no ereport, no call that could fail
- * while the spinlock is held.
+ * LifeguardShared->mutex (spinlock) protects "worker".  Only the worker
+ * writes it; any backend may read it.  Holders do nothing but copy a few
+ * fields or the struct itself: no palloc, no ereport, no call that could
+ * fail while the spinlock is held.
  *
  * LifeguardShared->policy_lock (LWLock) protects policy_generation,
  * npolicies, policies[], policy_connections[] and every

@@ -103,18 +103,11 @@ typedef struct LifeguardAlert
 	uint64		check;			/* last check that saw it */
 } LifeguardAlert;
 
-/* Kinds of login refusal, for rate-limiting their events */
-#define LG_REFUSAL_RESERVE	0
-#define LG_REFUSAL_CAP		1
-#define LG_REFUSAL_KINDS	2
-
 typedef struct LifeguardShared
 {
-	/* Protects "worker" and the refusal rate limiter */
+	/* Protects "worker" */
 	slock_t		mutex;
 	LifeguardWorkerState worker;
-	TimestampTz last_refusal_event[LG_REFUSAL_KINDS];
-	uint64		refusals_suppressed[LG_REFUSAL_KINDS];
 
 	/*
 	 * Published policies and their live session counts, protected by
@@ -174,9 +167,8 @@ typedef struct LifeguardShared
 
 	/*
 	 * The rate limit of events people can cause (events.c): its buckets are
-	 * protected by "lock" like the ring; what it (and the login refusal
-	 * limiter) held back is counted per kind in atomics, read without a
-	 * lock.
+	 * protected by "lock" like the ring; what it held back is counted per
+	 * kind in atomics, read without a lock.
 	 */
 	LifeguardEventBucket buckets[LIFEGUARD_EVENT_BUCKETS];
 	pg_atomic_uint64 suppressed_counts[LG_EVENT_NKINDS];

@@ -85,9 +85,6 @@ static int	lg_nfree;
 /* Going down a level needs usage this many points under its threshold */
 #define LIFEGUARD_SLOT_HYSTERESIS_PCT	2.0
 
-/* A refusal event of each kind is recorded at most this often */
-#define LIFEGUARD_REFUSAL_EVENT_MS		1000
-
 /* A session signalled for shedding is not counted again for this long */
 #define LIFEGUARD_SHED_GRACE_MS			10000
 #define LIFEGUARD_SHED_MEMORY			1024
@@ -123,54 +120,26 @@ static int	shed_memory_len = 0;
 
 /*
  * Record a refusal (or, when not enforcing, a refusal that would have
- * happened) as an event, at most once a second per kind; the per-kind
- * counter counts every one, and those held back are also counted as
- * suppressed (pg_lifeguard_events_suppressed_total).  Returns whether to
- * enforce.
+ * happened) as an event, and return whether to enforce it.  A login storm
+ * is held to lifeguard.event_burst events per kind, policy and role by the
+ * event rate limit (events.c), which counts every refusal and records what
+ * it held back as a summary event; so a refusal under one policy is never
+ * hidden behind another policy's storm.
  */
 static bool
-report_refusal(int refusal, LifeguardEventKind kind, const char *policy,
-			   Port *port, const char *detail)
+report_refusal(LifeguardEventKind kind, const char *policy, Port *port,
+			   const char *detail)
 {
 	bool		enforce = lifeguard_enabled && !lifeguard_dry_run;
-	TimestampTz now = GetCurrentTimestamp();
 	LifeguardEventSubject subject;
-	uint64		suppressed = 0;
-	bool		record;
-
-	SpinLockAcquire(&LifeguardState->mutex);
-	record = TimestampDifferenceExceeds(LifeguardState->last_refusal_event[refusal],
-										now, LIFEGUARD_REFUSAL_EVENT_MS);
-	if (record)
-	{
-		suppressed = LifeguardState->refusals_suppressed[refusal];
-		LifeguardState->refusals_suppressed[refusal] = 0;
-		LifeguardState->last_refusal_event[refusal] = now;
-	}
-	else
-		LifeguardState->refusals_suppressed[refusal]++;
-	SpinLockRelease(&LifeguardState->mutex);
-
-	if (!record)
-	{
-		lifeguard_event_count(kind, enforce);
-		lifeguard_event_held_back(kind);
-		return enforce;
-	}
 
 	subject.pid = MyProcPid;
 	subject.role = port->user_name;
 	subject.database = port->database_name;
 	subject.application_name = port->application_name;
-	if (suppressed > 0)
-		lifeguard_event_record(kind, LG_SEVERITY_WARNING, &subject, policy,
-							   enforce ? "refuse" : "would_refuse",
-							   "%s (%llu more since the last such event)",
-							   detail, (unsigned long long) suppressed);
-	else
-		lifeguard_event_record(kind, LG_SEVERITY_WARNING, &subject, policy,
-							   enforce ? "refuse" : "would_refuse",
-							   "%s", detail);
+	lifeguard_event_record(kind, LG_SEVERITY_WARNING, &subject, policy,
+						   enforce ? "refuse" : "would_refuse",
+						   "%s", detail);
 	return enforce;
 }
 
@@ -191,8 +160,7 @@ check_admin_reserve(Port *port, Oid roleid)
 	snprintf(detail, sizeof(detail),
 			 "login of role \"%s\" refused: fewer than %d free slots remain, kept for emergency admin access",
 			 port->user_name, LG_SUPERUSER_RESERVED + reserve);
-	if (!report_refusal(LG_REFUSAL_RESERVE, LG_EVENT_LOGIN_REFUSED, NULL,
-						port, detail))
+	if (!report_refusal(LG_EVENT_LOGIN_REFUSED, NULL, port, detail))
 		return;
 
 	ereport(FATAL,
@@ -354,8 +322,7 @@ retry:
 	snprintf(detail, sizeof(detail),
 			 "login of role \"%s\" refused: policy \"%s\" allows %d connections and %d are in use",
 			 port->user_name, policy, cap, in_use);
-	if (!report_refusal(LG_REFUSAL_CAP, LG_EVENT_CAP_REFUSED, policy, port,
-						detail))
+	if (!report_refusal(LG_EVENT_CAP_REFUSED, policy, port, detail))
 		return;
 
 	ereport(FATAL,
@@ -819,43 +786,6 @@ take_sample(const LifeguardSlotCounts *c, TimestampTz now)
 	last_sample_at = now;
 }
 
-/*
- * Refusals the rate limiter held back are reported by the worker once the
- * second is over, even if no later refusal comes to carry them.
- */
-static void
-flush_refusals(TimestampTz now)
-{
-	static const LifeguardEventKind kinds[LG_REFUSAL_KINDS] = {
-		[LG_REFUSAL_RESERVE] = LG_EVENT_LOGIN_REFUSED,
-		[LG_REFUSAL_CAP] = LG_EVENT_CAP_REFUSED,
-	};
-	int			i;
-
-	for (i = 0; i < LG_REFUSAL_KINDS; i++)
-	{
-		uint64		suppressed = 0;
-
-		SpinLockAcquire(&LifeguardState->mutex);
-		if (LifeguardState->refusals_suppressed[i] > 0 &&
-			TimestampDifferenceExceeds(LifeguardState->last_refusal_event[i],
-									   now, LIFEGUARD_REFUSAL_EVENT_MS))
-		{
-			suppressed = LifeguardState->refusals_suppressed[i];
-			LifeguardState->refusals_suppressed[i] = 0;
-			LifeguardState->last_refusal_event[i] = now;
-		}
-		SpinLockRelease(&LifeguardState->mutex);
-
-		/* counted when they happened: record without counting again */
-		if (suppressed > 0)
-			lifeguard_event_record_uncounted(kinds[i], LG_SEVERITY_WARNING,
-											 NULL, NULL, NULL,
-											 "%llu more logins refused (or, in dry run, that would have been) since the last such event",
-											 (unsigned long long) suppressed);
-	}
-}
-
 /* Was this session signalled (or reported) recently? */
 static bool
 shed_remembered(const LifeguardSession *s)
@@ -1119,7 +1049,6 @@ lifeguard_slots_tick(TimestampTz now, const LifeguardSlotCounts *c,
 	int			every;
 
 	note_crossing(c);
-	flush_refusals(now);
 
 	every = LIFEGUARD_HISTORY_EVERY_MS - Min(lifeguard_naptime, LIFEGUARD_HISTORY_EVERY_MS) / 2;
 	if (TimestampDifferenceExceeds(last_sample_at, now, every))

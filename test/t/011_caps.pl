@@ -48,8 +48,8 @@ my $monitor = open_session('postgres', 'monitor');
 
 sub monitor_poll
 {
-	my ($sql, $expected) = @_;
-	return poll_session($monitor, $sql, $expected,
+	my ($sql, $expected, @diagnostics) = @_;
+	return poll_session($monitor, $sql, $expected, @diagnostics,
 		q{SELECT * FROM lifeguard.policy_status()},
 		q{SELECT pid, usename, application_name, state FROM pg_stat_activity WHERE backend_type = 'client backend'});
 }
@@ -132,12 +132,6 @@ ok(monitor_poll(
 		'0'),
 	'sessions are uncounted when they end');
 
-# A refusal event is recorded at most once a second, the ones in between are
-# counted into the next recorded one: start the burst a second after the last.
-ok( monitor_poll(
-		q{SELECT now() - max(event_time) > interval '1.2 s'
-		  FROM lifeguard.recent_events() WHERE kind = 'cap_refused'}),
-	'a second has passed since the last recorded refusal');
 my $burst_seq = monitor_query('SELECT max(seq) FROM lifeguard.recent_events()');
 
 my $burst_size = 12;
@@ -229,13 +223,14 @@ ok( monitor_poll(
 	'burst: the refusals are reported as cap_refused events');
 
 # Refusals since the burst, as the events tell them: one per recorded event,
-# plus those it says were held back ("(N more since the last such event)"),
-# plus the worker's summaries of held-back ones ("N more logins refused").
+# plus what the event rate limit held back and summarised ("N earlier events
+# of this kind, policy and role were held back").  The burst stays within
+# lifeguard.event_burst, so today every refusal is recorded; the count holds
+# either way.
 my $refusals_reported = qq{SELECT coalesce(sum(CASE
-		WHEN detail ~ '^[0-9]+ more logins refused'
+		WHEN detail ~ '^[0-9]+ earlier events of this kind'
 		THEN substring(detail FROM '^([0-9]+)')::int
-		ELSE 1 + coalesce(substring(detail FROM '\\(([0-9]+) more since the last such event\\)')::int, 0)
-		END), 0)
+		ELSE 1 END), 0)
 	FROM lifeguard.recent_events() WHERE kind = 'cap_refused' AND seq > $burst_seq};
 ok(monitor_poll($refusals_reported, $burst_size - $succeeded),
 	'burst: every refusal is reported, without waiting for a later one');
@@ -261,7 +256,7 @@ $node->connect_fails(
 	  qr/$refused\nDETAIL:  The policy allows 5 connections and all are in use\./
 );
 # Every refusal since the burst is accounted for: recorded, or counted into
-# the next recorded event ("(N more since the last such event)").
+# a summary of what the rate limit held back.
 ok( monitor_poll(
 		qq{SELECT count(*) > 0 FROM lifeguard.recent_events()
 		   WHERE kind = 'cap_refused' AND application_name = 'billing-api'
@@ -352,21 +347,36 @@ ok( monitor_poll(
 ### dry_run: the login that would be refused gets in, and the event says so
 
 ok(worker_setting($node, $monitor, 'dry_run', 'on'), 'dry_run is in force');
-# past the one-second window of the last recorded refusal, so the next one
-# is recorded in full rather than summarised
-ok( monitor_poll(
-		q{SELECT now() - max(event_time) > interval '1.1 s'
-		  FROM lifeguard.recent_events() WHERE kind = 'cap_refused'}),
-	'the last refusal is more than a second old');
+
+# Refusals are rate-limited per kind, policy and role (lifeguard.event_burst),
+# not per kind: a run of refusals under one policy never hides, nor delays,
+# the first refusal under another, however close together they come.  Three
+# logins capdb_one would refuse, then at once the one ops_none would.
+my $dry_seq = monitor_query('SELECT max(seq) FROM lifeguard.recent_events()');
+$in_capdb = open_session('app', 'capdb-user', db => 'capdb');
+$node->connect_ok(
+	'dbname=capdb user=app',
+	"with dry_run, capdb_one's login $_ of 3 over the cap gets in",
+	sql => 'SELECT 1') foreach 1 .. 3;
 $node->connect_ok(
 	'dbname=postgres user=ops',
 	'with dry_run, the login the cap would refuse gets in',
 	sql => 'SELECT current_user', expected_stdout => qr/^ops$/);
 ok( monitor_poll(
-		q{SELECT count(*) = 1 FROM lifeguard.recent_events()
+		qq{SELECT count(*) = 1 FROM lifeguard.recent_events()
 		  WHERE kind = 'cap_refused' AND policy = 'ops_none'
-		    AND action = 'would_refuse' AND role = 'ops'}),
-	'and a cap_refused event says it would have been refused');
+		    AND action = 'would_refuse' AND role = 'ops' AND seq > $dry_seq},
+		't',
+		qq{SELECT seq, policy, role, action, detail FROM lifeguard.recent_events()
+		   WHERE kind = 'cap_refused' AND seq > $dry_seq}),
+	'and a cap_refused event says it would have been refused, right after capdb_one\'s');
+is( monitor_query(
+		qq{SELECT count(*) FROM lifeguard.recent_events()
+		   WHERE kind = 'cap_refused' AND policy = 'capdb_one'
+		     AND action = 'would_refuse' AND role = 'app' AND seq > $dry_seq}),
+	'3',
+	'each of the three capdb_one logins is recorded in full');
+close_sessions($in_capdb);
 ok(worker_setting($node, $monitor, 'dry_run', 'off'), 'dry_run is off again');
 $node->connect_fails(
 	'dbname=postgres user=ops',
