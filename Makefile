@@ -9,23 +9,26 @@
 # scripts/test.sh wraps all of this, adds the pgTAP suite, and is what CI runs.
 
 MODULE_big = pg_lifeguard
+# The source tree shows the architecture (docs/architecture.md): plumbing in
+# src/core, one folder per duty, and src/pg_lifeguard.c, which puts them
+# together.  Headers are included by their path under src/.
 OBJS = \
 	src/pg_lifeguard.o \
-	src/shmem.o \
-	src/events.o \
-	src/eventlog.o \
-	src/worker.o \
-	src/sessions.o \
-	src/slots.o \
-	src/locks.o \
-	src/policy.o \
-	src/enforce.o \
-	src/privileges.o \
-	src/partitions.o \
-	src/jobs.o \
-	src/checks.o \
-	src/metrics.o \
-	src/http.o
+	src/core/privileges.o \
+	src/core/sessions.o \
+	src/core/shmem.o \
+	src/core/worker.o \
+	src/events/events.o \
+	src/events/eventlog.o \
+	src/events/metrics.o \
+	src/events/http.o \
+	src/policy/policy.o \
+	src/slots/slots.o \
+	src/limits/locks.o \
+	src/limits/enforce.o \
+	src/checks/partitions.o \
+	src/checks/jobs.o \
+	src/checks/checks.o
 PGFILEDESC = "pg_lifeguard - keeps a PostgreSQL server reachable during outages"
 
 EXTENSION = pg_lifeguard
@@ -34,6 +37,7 @@ DATA = sql/pg_lifeguard--0.1.sql
 # Warnings are errors.  -Wextra is noisy on PostgreSQL's own headers and
 # idioms (PG_FUNCTION_ARGS, signed/unsigned loop counters, partial struct
 # initialisers), so those three are switched off again.
+PG_CPPFLAGS = -I$(srcdir)/src
 PG_CFLAGS = -Wall -Wextra -Werror \
 	-Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers
 
@@ -65,4 +69,4 @@ include $(PGXS)
 
 # PGXS tracks no header dependencies: a changed shared-memory struct must
 # rebuild every object, or they disagree about its layout.
-$(OBJS): $(wildcard $(srcdir)/src/*.h)
+$(OBJS): $(wildcard $(srcdir)/src/*.h $(srcdir)/src/*/*.h)

@@ -24,7 +24,7 @@ GRANT USAGE ON SCHEMA lifeguard TO PUBLIC;
 --     before reading them), never by a schema name;
 --   - the workers pin search_path = pg_catalog, pg_temp right after they
 --     connect, and C functions that run SQL for a caller pin it while it
---     runs (src/privileges.c, "Name resolution").
+--     runs (src/core/privileges.c, "Name resolution").
 
 --
 -- lifeguard.worker_status(): the background worker, as shared memory sees it.
@@ -128,7 +128,7 @@ GRANT SELECT ON lifeguard.events TO pg_monitor;
 -- Every interval is checked in the unit it is enforced in: the whole
 -- milliseconds of its extract(epoch) (a month of 30 days, a year of 365.25),
 -- from 1 ms to 100 years (LIFEGUARD_LIMIT_MIN_MS .. LIFEGUARD_LIMIT_MAX_MS
--- in src/policy.h).  Names and patterns are held in 63 bytes in shared
+-- in src/policy/policy.h).  Names and patterns are held in 63 bytes in shared
 -- memory, so their length is checked in bytes.
 --
 CREATE TABLE lifeguard.policies (

@@ -31,12 +31,12 @@
 #include "utils/guc.h"
 #include "utils/varlena.h"
 
-#include "pg_lifeguard.h"
-#include "enforce.h"
-#include "http.h"
-#include "shmem.h"
-#include "slots.h"
-#include "worker.h"
+#include "core/lifeguard.h"
+#include "limits/enforce.h"
+#include "events/http.h"
+#include "core/shmem.h"
+#include "slots/slots.h"
+#include "core/worker.h"
 
 PG_MODULE_MAGIC;
 

@@ -61,8 +61,8 @@
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
-#include "pg_lifeguard.h"
-#include "partitions.h"
+#include "core/lifeguard.h"
+#include "checks/partitions.h"
 
 PG_FUNCTION_INFO_V1(lifeguard_partitions);
 

@@ -19,10 +19,10 @@
 #include "storage/spin.h"
 #include "utils/timestamp.h"
 
-#include "enforce.h"
-#include "events.h"
-#include "policy.h"
-#include "slots.h"
+#include "limits/enforce.h"
+#include "events/events.h"
+#include "policy/policy.h"
+#include "slots/slots.h"
 
 /* Room for the settings the worker publishes, as a JSON object */
 #define LIFEGUARD_SETTINGS_LEN	8192

@@ -41,9 +41,9 @@
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
-#include "pg_lifeguard.h"
-#include "locks.h"
-#include "slots.h"
+#include "core/lifeguard.h"
+#include "limits/locks.h"
+#include "slots/slots.h"
 
 PG_FUNCTION_INFO_V1(lifeguard_blockers);
 

@@ -65,12 +65,12 @@
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
-#include "pg_lifeguard.h"
-#include "eventlog.h"
-#include "http.h"
-#include "metrics.h"
-#include "shmem.h"
-#include "worker.h"
+#include "core/lifeguard.h"
+#include "events/eventlog.h"
+#include "events/http.h"
+#include "events/metrics.h"
+#include "core/shmem.h"
+#include "core/worker.h"
 
 #define HTTP_MAX_CLIENTS		16
 #define HTTP_MAX_REQUEST		8192

@@ -78,7 +78,7 @@
 #include "utils/syscache.h"
 #include "utils/varlena.h"
 
-#include "pg_lifeguard.h"
+#include "core/lifeguard.h"
 
 /*
  * Raise ERROR 42501 unless the current user has the privileges of

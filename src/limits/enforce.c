@@ -93,11 +93,11 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
-#include "pg_lifeguard.h"
-#include "enforce.h"
-#include "events.h"
-#include "locks.h"
-#include "shmem.h"
+#include "core/lifeguard.h"
+#include "limits/enforce.h"
+#include "events/events.h"
+#include "limits/locks.h"
+#include "core/shmem.h"
 
 /* A cancelled offence is escalated after max(naptime, this) */
 #define LIFEGUARD_ESCALATE_MIN_MS	1000

@@ -62,11 +62,11 @@
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
-#include "pg_lifeguard.h"
-#include "events.h"
-#include "policy.h"
-#include "shmem.h"
-#include "slots.h"
+#include "core/lifeguard.h"
+#include "events/events.h"
+#include "policy/policy.h"
+#include "core/shmem.h"
+#include "slots/slots.h"
 
 PG_FUNCTION_INFO_V1(lifeguard_slots);
 PG_FUNCTION_INFO_V1(lifeguard_slot_usage);

@@ -63,12 +63,12 @@
 #include "utils/timestamp.h"
 #include "utils/varlena.h"
 
-#include "pg_lifeguard.h"
-#include "checks.h"
-#include "events.h"
-#include "partitions.h"
-#include "shmem.h"
-#include "worker.h"
+#include "core/lifeguard.h"
+#include "checks/checks.h"
+#include "events/events.h"
+#include "checks/partitions.h"
+#include "core/shmem.h"
+#include "core/worker.h"
 
 /* Job levels, in order of gravity */
 #define JOB_OK			0

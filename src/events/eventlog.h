@@ -13,7 +13,7 @@
 #include "lib/stringinfo.h"
 #include "utils/timestamp.h"
 
-#include "events.h"
+#include "events/events.h"
 
 extern void lifeguard_eventlog_tick(TimestampTz now, bool installed);
 extern void lifeguard_event_json(StringInfo buf, const LifeguardEvent *ev);

@@ -68,15 +68,15 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
-#include "pg_lifeguard.h"
-#include "checks.h"
-#include "enforce.h"
-#include "eventlog.h"
-#include "events.h"
-#include "policy.h"
-#include "shmem.h"
-#include "slots.h"
-#include "worker.h"
+#include "core/lifeguard.h"
+#include "checks/checks.h"
+#include "limits/enforce.h"
+#include "events/eventlog.h"
+#include "events/events.h"
+#include "policy/policy.h"
+#include "core/shmem.h"
+#include "slots/slots.h"
+#include "core/worker.h"
 
 PG_FUNCTION_INFO_V1(lifeguard_worker_status);
 

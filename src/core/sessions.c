@@ -36,8 +36,8 @@
 #include "storage/shmem.h"
 #include "utils/backend_status.h"
 
-#include "pg_lifeguard.h"
-#include "sessions.h"
+#include "core/lifeguard.h"
+#include "core/sessions.h"
 
 /*
  * The backend status array, as backend_status.c sizes it: one entry per

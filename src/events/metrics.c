@@ -37,12 +37,12 @@
 #include "utils/json.h"
 #include "utils/timestamp.h"
 
-#include "pg_lifeguard.h"
-#include "eventlog.h"
-#include "events.h"
-#include "metrics.h"
-#include "sessions.h"
-#include "shmem.h"
+#include "core/lifeguard.h"
+#include "events/eventlog.h"
+#include "events/events.h"
+#include "events/metrics.h"
+#include "core/sessions.h"
+#include "core/shmem.h"
 
 PG_FUNCTION_INFO_V1(lifeguard_metrics);
 

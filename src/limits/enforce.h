@@ -14,8 +14,8 @@
 #include "storage/spin.h"
 #include "utils/timestamp.h"
 
-#include "policy.h"
-#include "sessions.h"
+#include "policy/policy.h"
+#include "core/sessions.h"
 
 /* Room for the text that tells a signalled client why */
 #define LIFEGUARD_REASON_LEN	192

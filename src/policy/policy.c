@@ -41,10 +41,10 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
-#include "pg_lifeguard.h"
-#include "policy.h"
-#include "shmem.h"
-#include "worker.h"
+#include "core/lifeguard.h"
+#include "policy/policy.h"
+#include "core/shmem.h"
+#include "core/worker.h"
 
 PG_FUNCTION_INFO_V1(lifeguard_policies_changed);
 PG_FUNCTION_INFO_V1(lifeguard_policy_status);

@@ -49,9 +49,9 @@
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
-#include "pg_lifeguard.h"
-#include "events.h"
-#include "shmem.h"
+#include "core/lifeguard.h"
+#include "events/events.h"
+#include "core/shmem.h"
 
 PG_FUNCTION_INFO_V1(lifeguard_recent_events);
 

@@ -16,7 +16,7 @@
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
-#include "events.h"
+#include "events/events.h"
 
 /*
  * The pid of the process using this PGPROC, or 0 when it is on the free

@@ -71,11 +71,11 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
-#include "pg_lifeguard.h"
-#include "eventlog.h"
-#include "events.h"
-#include "shmem.h"
-#include "worker.h"
+#include "core/lifeguard.h"
+#include "events/eventlog.h"
+#include "events/events.h"
+#include "core/shmem.h"
+#include "core/worker.h"
 
 /* Most events written (or notified) per tick */
 #define EVENTLOG_BATCH			100

@@ -12,8 +12,8 @@
 
 #include "utils/timestamp.h"
 
-#include "policy.h"
-#include "sessions.h"
+#include "policy/policy.h"
+#include "core/sessions.h"
 
 /* One sample of the slot history ring */
 typedef struct LifeguardSlotSample

@@ -44,7 +44,7 @@
 #include "utils/timeout.h"
 #include "utils/timestamp.h"
 
-#include "pg_lifeguard.h"
+#include "core/lifeguard.h"
 
 PG_FUNCTION_INFO_V1(lifeguard_job_start);
 PG_FUNCTION_INFO_V1(lifeguard_job_success);

@@ -113,8 +113,8 @@
 #include "storage/ipc.h"
 #include "storage/shmem.h"
 
-#include "pg_lifeguard.h"
-#include "shmem.h"
+#include "core/lifeguard.h"
+#include "core/shmem.h"
 
 #define LIFEGUARD_TRANCHE	"pg_lifeguard"
 

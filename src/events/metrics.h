@@ -18,7 +18,7 @@
 
 #include "lib/stringinfo.h"
 
-#include "partitions.h"
+#include "checks/partitions.h"
 
 /* Most label values per dimension (role, database, application) */
 #define LIFEGUARD_METRICS_TOP		20
