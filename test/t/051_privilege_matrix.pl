@@ -3,8 +3,8 @@
 # pg_monitor, a member of pg_signal_backend, a job's owner, the database's
 # owner, a member of a role in lifeguard.admin_roles, a superuser), each
 # cell checked by running the statement as that role:
-#  - one data structure (@matrix) holds every cell; README.md's table under
-#    "## Privilege matrix" must be exactly the table rendered from it, and
+#  - one data structure (@matrix) holds every cell; docs/security.md's table
+#    under "## Privilege matrix" must be exactly the table rendered from it, and
 #    every member of the extension (pg_depend) must have a row, so a new
 #    function, table or view without one fails here;
 #  - "yes" cells must run without error, "42501" (and "39P01") cells must
@@ -222,9 +222,9 @@ sub render_table
 	return @lines;
 }
 
-# --- README.md says the same ---------------------------------------------------
+# --- docs/security.md says the same -------------------------------------------
 
-my $readme = "$FindBin::RealBin/../../README.md";
+my $readme = "$FindBin::RealBin/../../docs/security.md";
 my @readme_table;
 if (open my $fh, '<', $readme)
 {
@@ -251,9 +251,9 @@ if (open my $fh, '<', $readme)
 	}
 	close $fh;
 }
-ok(@readme_table, 'README.md has a table under "## Privilege matrix"');
+ok(@readme_table, 'docs/security.md has a table under "## Privilege matrix"');
 is(join("\n", @readme_table), join("\n", render_table()),
-	"README.md's privilege matrix is the one this test checks")
+	"docs/security.md's privilege matrix is the one this test checks")
   or diag "the table rendered from \@matrix:\n" . join("\n", render_table());
 
 # --- the cluster and the roles ----------------------------------------------------
