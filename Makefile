@@ -14,25 +14,31 @@ MODULE_big = pg_lifeguard
 # together.  Headers are included by their path under src/.
 OBJS = \
 	src/pg_lifeguard.o \
+	src/core/events.o \
 	src/core/privileges.o \
 	src/core/sessions.o \
+	src/core/settings.o \
 	src/core/shmem.o \
 	src/core/worker.o \
-	src/events/events.o \
-	src/events/eventlog.o \
-	src/events/metrics.o \
-	src/events/http.o \
+	src/core/xact.o \
 	src/policy/policy.o \
+	src/slots/login.o \
 	src/slots/slots.o \
-	src/limits/locks.o \
+	src/slots/slots_sql.o \
 	src/limits/enforce.o \
-	src/checks/partitions.o \
+	src/limits/locks.o \
+	src/checks/checks.o \
 	src/checks/jobs.o \
-	src/checks/checks.o
+	src/checks/partitions.o \
+	src/observability/eventlog.o \
+	src/observability/http.o \
+	src/observability/metrics.o \
+	src/observability/status.o
 PGFILEDESC = "pg_lifeguard - keeps a PostgreSQL server reachable during outages"
 
 EXTENSION = pg_lifeguard
-DATA = sql/pg_lifeguard--0.1.sql
+# The install script, and the upgrade scripts to come, live in extension/
+DATA = extension/pg_lifeguard--0.1.sql
 
 # Warnings are errors.  -Wextra is noisy on PostgreSQL's own headers and
 # idioms (PG_FUNCTION_ARGS, signed/unsigned loop counters, partial struct

@@ -33,6 +33,7 @@ LG_PACKAGES=(
 	postgresql-15-partman                   # pg_partman 4.x: partition job tests and demo
 	postgresql-15-cron                      # pg_cron: job run tests
 	curl                                    # the demo fetches the HTTP endpoint
+	python3                                 # scripts/check_doc_links.py
 	make
 	gcc
 )

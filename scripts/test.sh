@@ -5,7 +5,11 @@
 #   1. installs the packages it needs (only when some are missing),
 #   2. copies the source tree to a scratch directory, builds it there
 #      (`make`, warnings are errors) and installs it (`make install`),
-#   3. runs each suite on its own throwaway cluster, as the `postgres` user:
+#   3. runs each suite (all but "shape" on its own throwaway cluster, as the
+#      `postgres` user):
+#        shape      the source tree's layering (scripts/check_layers.sh) and
+#                   the documentation's links (scripts/check_doc_links.py),
+#                   one test each
 #        regress    pg_regress        make installcheck ISOLATION= TAP_TESTS=
 #        isolation  isolation tests   make installcheck REGRESS= TAP_TESTS=
 #        pgtap      pg_prove test/pgtap/*.sql on a cluster started here
@@ -22,7 +26,7 @@
 # user with passwordless sudo.
 #
 # Environment:
-#   LIFEGUARD_SUITES         suites to run (default "regress isolation pgtap tap")
+#   LIFEGUARD_SUITES         suites to run (default "shape regress isolation pgtap tap")
 #   LIFEGUARD_SUITE_TIMEOUT  seconds per suite before it is killed (default 900)
 #   LIFEGUARD_TIME_BUDGET    seconds for the whole run (default 1800); a suite
 #                            gets at most what is left, and is not started
@@ -52,7 +56,7 @@ set -euo pipefail
 # caller's directory (e.g. /root/...), so work from /.
 cd /
 
-SUITES=${LIFEGUARD_SUITES:-regress isolation pgtap tap}
+SUITES=${LIFEGUARD_SUITES:-shape regress isolation pgtap tap}
 SUITE_TIMEOUT=${LIFEGUARD_SUITE_TIMEOUT:-900}
 TIME_BUDGET=${LIFEGUARD_TIME_BUDGET:-1800}
 REPEAT=1
@@ -197,6 +201,21 @@ suite_pg_regress() {
 		lg_show "$SCRATCH/$tmpdir/log/postmaster.log" "$name: postmaster.log" tail 60
 	fi
 	return 0
+}
+
+# The shape of the tree: static checks of the source and the docs.
+suite_shape() {
+	local p=0 f=0 check log
+	for check in check_layers.sh check_doc_links.py; do
+		log="$LOGS/$check.log"
+		if (cd "$SCRATCH" && "scripts/$check") >"$log" 2>&1; then
+			p=$((p + 1))
+		else
+			f=$((f + 1))
+			lg_show "$log" "shape: scripts/$check" tail 40
+		fi
+	done
+	record shape "$p" "$f"
 }
 
 suite_regress() {
@@ -368,7 +387,7 @@ run_suites() {
 	local s remaining start=$SECONDS passed=$TOTAL_PASSED failed=$TOTAL_FAILED
 	for s in $SUITES; do
 		case $s in
-		regress | isolation | pgtap | tap)
+		shape | regress | isolation | pgtap | tap)
 			remaining=$((TIME_BUDGET - SECONDS))
 			if ((remaining < 30)); then
 				record "$s" 0 1 "not run: the ${TIME_BUDGET} s time budget is used up"

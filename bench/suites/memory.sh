@@ -9,9 +9,9 @@
 # with pg_lifeguard preloaded, every other pg_lifeguard setting at its
 # default (event_ring_size 1024).  From each one:
 #
-#   - pg_lifeguard's own allocations in pg_shmem_allocations (the entries
-#     named "pg_lifeguard", "pg_lifeguard backends" and "pg_lifeguard
-#     reasons"), allocated_size;
+#   - pg_lifeguard's own allocations in pg_shmem_allocations (one entry
+#     per piece, each named "pg_lifeguard ...": worker, events, policies,
+#     slots, limits, checks), allocated_size;
 #   - the sum of allocated_size over every named allocation, so the
 #     difference with and without the extension also counts what it adds
 #     elsewhere (its LWLock tranche, its background worker);

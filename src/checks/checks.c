@@ -18,9 +18,19 @@
  *	- reads every job's status from lifeguard.jobs and reports late,
  *	  failing, escalated and recovered jobs.
  *
- * What was last reported lives in shared memory (LifeguardAlert, shmem.h),
- * so a state is reported when it changes, and an escalated job or a
- * critical table again every lifeguard.alert_repeat, not at every check.
+ * What was last reported lives in this duty's shared memory
+ * (LifeguardAlert, checks.h), so a state is reported when it changes, and
+ * an escalated job or a critical table again every lifeguard.alert_repeat,
+ * not at every check.
+ *
+ * Locking protocol.  CheckState->lock (LWLock) protects "checks" and
+ * alerts[].  Only the processes running checks (the worker, and the check
+ * workers it starts for other databases) take it LW_EXCLUSIVE, to compare
+ * one table's or job's state with what was last reported and update the
+ * entry: a scan of LIFEGUARD_MAX_ALERTS entries, no palloc, no ereport;
+ * the event is recorded after it is released.  lifeguard_alerts_copy()
+ * (metrics, /health) takes it LW_SHARED for one copy.  A user session
+ * never takes it otherwise, and nothing else is locked while it is held.
  *
  * Never waiting: every table and catalog a check reads or writes is locked
  * with ConditionalLockRelationOid first, and the part is skipped until the
@@ -63,12 +73,14 @@
 #include "utils/timestamp.h"
 #include "utils/varlena.h"
 
-#include "core/lifeguard.h"
 #include "checks/checks.h"
-#include "events/events.h"
 #include "checks/partitions.h"
+#include "core/events.h"
+#include "core/lifeguard.h"
+#include "core/privileges.h"
 #include "core/shmem.h"
 #include "core/worker.h"
+#include "core/xact.h"
 
 /* Job levels, in order of gravity */
 #define JOB_OK			0
@@ -89,6 +101,30 @@ typedef struct CheckWorker
 
 static CheckWorker check_workers[LIFEGUARD_MAX_CHECK_DATABASES];
 static TimestampTz last_checks_at = 0;
+
+/* The duty's shared memory; see "Locking protocol" above */
+typedef struct CheckState
+{
+	LWLock	   *lock;
+	uint64		checks;			/* checks started, all databases */
+	LifeguardAlert alerts[LIFEGUARD_MAX_ALERTS];
+} CheckState;
+
+static CheckState *Checks = NULL;
+
+static Size
+checks_shmem_size(void)
+{
+	return sizeof(CheckState);
+}
+
+static void
+checks_shmem_attach(void *ptr, bool found, LWLockPadded *locks)
+{
+	Checks = (CheckState *) ptr;
+	if (!found)
+		Checks->lock = &locks[0].lock;
+}
 
 static const LifeguardEventSubject *
 check_subject(const char *dbname)
@@ -111,7 +147,7 @@ alert_find(Oid relid, const char *job, LifeguardAlert **free_entry)
 
 	for (i = 0; i < LIFEGUARD_MAX_ALERTS; i++)
 	{
-		LifeguardAlert *a = &LifeguardState->alerts[i];
+		LifeguardAlert *a = &Checks->alerts[i];
 
 		if (a->dbid == InvalidOid)
 		{
@@ -139,7 +175,7 @@ alert_update(Oid relid, const char *table, const char *job, int level,
 	LifeguardAlert *free_entry = NULL;
 	bool		report;
 
-	LWLockAcquire(LifeguardState->alert_lock, LW_EXCLUSIVE);
+	LWLockAcquire(Checks->lock, LW_EXCLUSIVE);
 	e = alert_find(relid, job, &free_entry);
 
 	if (e == NULL)
@@ -175,7 +211,7 @@ alert_update(Oid relid, const char *table, const char *job, int level,
 				e->reported_at = now;
 		}
 	}
-	LWLockRelease(LifeguardState->alert_lock);
+	LWLockRelease(Checks->lock);
 
 	return report;
 }
@@ -186,29 +222,28 @@ alert_touch(Oid relid, const char *job, uint64 check)
 {
 	LifeguardAlert *e;
 
-	LWLockAcquire(LifeguardState->alert_lock, LW_EXCLUSIVE);
+	LWLockAcquire(Checks->lock, LW_EXCLUSIVE);
 	e = alert_find(relid, job, NULL);
 	if (e != NULL)
 		e->check = check;
-	LWLockRelease(LifeguardState->alert_lock);
+	LWLockRelease(Checks->lock);
 }
 
 /* Forget what this database's last check reported about things now gone */
 static void
 alert_sweep(uint64 check)
 {
-	LifeguardShared *s = LifeguardState;
 	int			i;
 
-	LWLockAcquire(s->alert_lock, LW_EXCLUSIVE);
+	LWLockAcquire(Checks->lock, LW_EXCLUSIVE);
 	for (i = 0; i < LIFEGUARD_MAX_ALERTS; i++)
 	{
-		LifeguardAlert *a = &s->alerts[i];
+		LifeguardAlert *a = &Checks->alerts[i];
 
 		if (a->dbid == MyDatabaseId && a->check != check)
 			memset(a, 0, sizeof(LifeguardAlert));
 	}
-	LWLockRelease(s->alert_lock);
+	LWLockRelease(Checks->lock);
 }
 
 /* Lock a relation by name, without waiting; false when absent or busy */
@@ -256,7 +291,7 @@ check_partitions(const char *dbname, uint64 check, TimestampTz now)
 		}
 
 		if (!alert_update(h->parent, h->name, "", (int) h->status, h->flags,
-						  h->status == LG_HEALTH_CRITICAL, check, now))
+						  h->status == LG_LEVEL_CRITICAL, check, now))
 			continue;
 
 		if (h->flags & LG_PART_DEFAULT_ROWS)
@@ -269,8 +304,8 @@ check_partitions(const char *dbname, uint64 check, TimestampTz now)
 		else
 			kind = LG_EVENT_PARTITION_OK;
 
-		severity = (h->status == LG_HEALTH_CRITICAL) ? LG_SEVERITY_CRITICAL :
-			(h->status == LG_HEALTH_WARNING) ? LG_SEVERITY_WARNING :
+		severity = (h->status == LG_LEVEL_CRITICAL) ? LG_SEVERITY_CRITICAL :
+			(h->status == LG_LEVEL_WARNING) ? LG_SEVERITY_WARNING :
 			LG_SEVERITY_INFO;
 
 		initStringInfo(&detail);
@@ -298,7 +333,7 @@ job_level(const char *status)
 	return JOB_OK;
 }
 
-/* The note kept about pg_cron's tables (shmem.h, LIFEGUARD_ALERT_NOTE) */
+/* The note kept about pg_cron's tables (checks.h, LIFEGUARD_ALERT_NOTE) */
 #define CRON_NOTE	"(pg_cron tables)"
 
 /*
@@ -460,7 +495,7 @@ static const char *const part_names[] = {
 };
 
 /*
- * The notes (shmem.h, LIFEGUARD_ALERT_NOTE) that keep, per database, which
+ * The notes (checks.h, LIFEGUARD_ALERT_NOTE) that keep, per database, which
  * parts are failing, so that a run of failures is reported once even when
  * each check is made by a new check worker; in CheckPart's order.
  */
@@ -543,9 +578,9 @@ run_checks(const char *dbname, bool own)
 							 true, 0, false);
 	PushActiveSnapshot(GetTransactionSnapshot());
 
-	LWLockAcquire(LifeguardState->alert_lock, LW_EXCLUSIVE);
-	check = ++LifeguardState->checks;
-	LWLockRelease(LifeguardState->alert_lock);
+	LWLockAcquire(Checks->lock, LW_EXCLUSIVE);
+	check = ++Checks->checks;
+	LWLockRelease(Checks->lock);
 
 	if (ConditionalLockRelationOid(ExtensionRelationId, AccessShareLock))
 		installed = OidIsValid(get_extension_oid(LIFEGUARD_EXTENSION, true));
@@ -669,9 +704,15 @@ start_check_worker(const char *dbname)
 	MemoryContextSwitchTo(oldcxt);
 }
 
-void
-lifeguard_checks_tick(TimestampTz now)
+/*
+ * The duty's tick: when check_interval has passed, start a check worker
+ * for every other database of lifeguard.databases and check the worker's
+ * own database here.
+ */
+static void
+checks_tick(LifeguardTick *tick)
 {
+	TimestampTz now = tick->now;
 	char	   *rawstring;
 	List	   *names;
 	ListCell   *lc;
@@ -715,7 +756,7 @@ lifeguard_check_main(Datum main_arg)
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 
-	if (LifeguardState == NULL)
+	if (!lifeguard_shmem_attached())
 		ereport(FATAL,
 				(errmsg("pg_lifeguard: shared memory is not initialized")));
 
@@ -729,3 +770,42 @@ lifeguard_check_main(Datum main_arg)
 	run_checks(dbname, false);
 	proc_exit(0);
 }
+
+/*
+ * Copy what the checks last reported that is a problem (tables and jobs,
+ * not the notes) into dst (LIFEGUARD_MAX_ALERTS entries); returns how
+ * many, and the number of checks started in *checks.
+ */
+int
+lifeguard_alerts_copy(LifeguardAlert *dst, uint64 *checks)
+{
+	int			n = 0;
+	int			i;
+
+	*checks = 0;
+	if (Checks == NULL)
+		return 0;
+	LWLockAcquire(Checks->lock, LW_SHARED);
+	*checks = Checks->checks;
+	for (i = 0; i < LIFEGUARD_MAX_ALERTS; i++)
+	{
+		LifeguardAlert *a = &Checks->alerts[i];
+
+		if (OidIsValid(a->dbid) && a->level > 0 &&
+			(OidIsValid(a->relid) ||
+			 (a->job[0] != '\0' && a->job[0] != LIFEGUARD_ALERT_NOTE)))
+			memcpy(&dst[n++], a, sizeof(LifeguardAlert));
+	}
+	LWLockRelease(Checks->lock);
+	return n;
+}
+
+/*
+ * The partitions and jobs duty: the alerts in shared memory, and the
+ * checks every check_interval.  They only observe.
+ */
+const LifeguardDuty lifeguard_checks_duty = {
+	.name = "partition and job checks",
+	.shmem = {"pg_lifeguard checks", checks_shmem_size, 1, checks_shmem_attach},
+	.tick = checks_tick,
+};

@@ -45,6 +45,8 @@
 #include "utils/timestamp.h"
 
 #include "core/lifeguard.h"
+#include "core/privileges.h"
+#include "core/xact.h"
 
 PG_FUNCTION_INFO_V1(lifeguard_job_start);
 PG_FUNCTION_INFO_V1(lifeguard_job_success);

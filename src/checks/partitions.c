@@ -7,8 +7,8 @@
  * piled into the DEFAULT partition, and when maintenance ran again it held
  * a lock on the parent while traffic queued behind it.  So nothing here
  * opens a partitioned table: RelationGetPartitionDesc() needs
- * AccessShareLock on the parent, which queues behind that very lock
- * (../shared/PG15-NOTES.md).  Partitions are found in pg_inherits and their
+ * AccessShareLock on the parent, which queues behind that very lock (a
+ * lock request waits behind any earlier conflicting request).  Partitions are found in pg_inherits and their
  * bounds read from pg_class.relpartbound through the syscache, parsed with
  * stringToNode() into the PartitionBoundSpec the server itself uses, and
  * compared with the partition key's own btree comparison functions.  The
@@ -61,8 +61,10 @@
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
-#include "core/lifeguard.h"
 #include "checks/partitions.h"
+#include "core/lifeguard.h"
+#include "core/privileges.h"
+#include "core/xact.h"
 
 PG_FUNCTION_INFO_V1(lifeguard_partitions);
 
@@ -780,11 +782,11 @@ check_table(Relation ptrel, HeapTuple tuple, Relation inhrel,
 
 	if (h->flags & (LG_PART_DEFAULT_ROWS | LG_PART_UNCOVERED |
 					LG_PART_NO_PARTITIONS))
-		h->status = LG_HEALTH_CRITICAL;
+		h->status = LG_LEVEL_CRITICAL;
 	else if (h->flags != 0)
-		h->status = LG_HEALTH_WARNING;
+		h->status = LG_LEVEL_WARNING;
 	else
-		h->status = LG_HEALTH_OK;
+		h->status = LG_LEVEL_OK;
 
 	return h;
 }
@@ -836,21 +838,6 @@ lifeguard_partitions_scan(bool check_select, List **result)
 
 	list_sort(*result, compare_parent_names);
 	return true;
-}
-
-const char *
-lifeguard_health_name(LifeguardHealth health)
-{
-	switch (health)
-	{
-		case LG_HEALTH_OK:
-			return "ok";
-		case LG_HEALTH_WARNING:
-			return "warning";
-		case LG_HEALTH_CRITICAL:
-			return "critical";
-	}
-	return "unknown";
 }
 
 static const char *
@@ -925,7 +912,7 @@ lifeguard_partitions(PG_FUNCTION_ARGS)
 		nulls[12] = (h->retention_overdue == LG_UNKNOWN);
 		values[13] = h->managed ? CStringGetTextDatum("pg_partman") : (Datum) 0;
 		nulls[13] = !h->managed;
-		values[14] = CStringGetTextDatum(lifeguard_health_name(h->status));
+		values[14] = CStringGetTextDatum(lifeguard_level_name(h->status));
 
 		problems = palloc(sizeof(Datum) * (list_length(h->problems) + 1));
 		foreach(plc, h->problems)

@@ -13,12 +13,7 @@
 #include "datatype/timestamp.h"
 #include "nodes/pg_list.h"
 
-typedef enum LifeguardHealth
-{
-	LG_HEALTH_OK = 0,
-	LG_HEALTH_WARNING,
-	LG_HEALTH_CRITICAL
-} LifeguardHealth;
+#include "core/lifeguard.h"
 
 /* Three-valued answers: NULL in SQL when unknown or not applicable */
 #define LG_UNKNOWN	(-1)
@@ -53,7 +48,7 @@ typedef struct LifeguardPartitionHealth
 	int			gaps;			/* count, or LG_UNKNOWN */
 	int			retention_overdue;	/* 1, 0 or LG_UNKNOWN */
 	bool		managed;		/* pg_partman has it in part_config */
-	LifeguardHealth status;
+	LifeguardLevel status;
 	int			flags;			/* LG_PART_* */
 	List	   *problems;		/* of char *, plain words */
 } LifeguardPartitionHealth;
@@ -66,7 +61,6 @@ typedef struct LifeguardPartitionHealth
  * probed for rows only when the current user may SELECT from it; otherwise
  * statistics alone answer.
  */
-extern const char *lifeguard_health_name(LifeguardHealth health);
 extern bool lifeguard_partitions_scan(bool check_select, List **result);
 
 #endif							/* LIFEGUARD_PARTITIONS_H */

@@ -49,11 +49,9 @@
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
+#include "core/events.h"
 #include "core/lifeguard.h"
-#include "events/events.h"
-#include "core/shmem.h"
-
-PG_FUNCTION_INFO_V1(lifeguard_recent_events);
+#include "core/ring.h"
 
 /* Stable names, indexed by LifeguardEventKind; documented in README.md */
 static const char *const event_kind_names[LG_EVENT_NKINDS] = {
@@ -90,7 +88,46 @@ static const char *const severity_names[] = {
 	[LG_SEVERITY_CRITICAL] = "critical",
 };
 
-#define RECENT_EVENTS_COLS	11
+LifeguardEventRing *LifeguardEvents = NULL;
+
+/*
+ * Bytes of the events duty's shared memory: the ring holds
+ * lifeguard.event_ring_size events (fixed at server start).
+ */
+static Size
+events_shmem_size(void)
+{
+	return add_size(offsetof(LifeguardEventRing, ring),
+					mul_size(lifeguard_event_ring_size, sizeof(LifeguardEvent)));
+}
+
+/*
+ * Attach to the event ring; the first time, initialise it (the memory is
+ * zeroed).  The ring has one LWLock (ring.h).
+ */
+static void
+events_shmem_attach(void *ptr, bool found, LWLockPadded *locks)
+{
+	LifeguardEventRing *s = (LifeguardEventRing *) ptr;
+	int			i;
+
+	if (!found)
+	{
+		s->lock = &locks[0].lock;
+		s->next_seq = 1;
+		s->ring_size = lifeguard_event_ring_size;
+		for (i = 0; i < LG_EVENT_NKINDS; i++)
+		{
+			pg_atomic_init_u64(&s->event_counts[i], 0);
+			pg_atomic_init_u64(&s->action_counts[i], 0);
+			pg_atomic_init_u64(&s->suppressed_counts[i], 0);
+		}
+		pg_atomic_init_u64(&s->events_persisted, 0);
+		pg_atomic_init_u64(&s->events_dropped, 0);
+		pg_atomic_init_u64(&s->events_notified, 0);
+	}
+	LifeguardEvents = s;
+}
 
 const char *
 lifeguard_event_kind_name(LifeguardEventKind kind)
@@ -297,11 +334,11 @@ action_taken(const char *action)
 void
 lifeguard_event_count(LifeguardEventKind kind, bool acted)
 {
-	if (LifeguardState == NULL || kind < 0 || kind >= LG_EVENT_NKINDS)
+	if (LifeguardEvents == NULL || kind < 0 || kind >= LG_EVENT_NKINDS)
 		return;
-	pg_atomic_fetch_add_u64(&LifeguardState->event_counts[kind], 1);
+	pg_atomic_fetch_add_u64(&LifeguardEvents->event_counts[kind], 1);
 	if (acted)
-		pg_atomic_fetch_add_u64(&LifeguardState->action_counts[kind], 1);
+		pg_atomic_fetch_add_u64(&LifeguardEvents->action_counts[kind], 1);
 }
 
 /*
@@ -311,9 +348,9 @@ lifeguard_event_count(LifeguardEventKind kind, bool acted)
 static void
 event_held_back(LifeguardEventKind kind)
 {
-	if (LifeguardState == NULL || kind < 0 || kind >= LG_EVENT_NKINDS)
+	if (LifeguardEvents == NULL || kind < 0 || kind >= LG_EVENT_NKINDS)
 		return;
-	pg_atomic_fetch_add_u64(&LifeguardState->suppressed_counts[kind], 1);
+	pg_atomic_fetch_add_u64(&LifeguardEvents->suppressed_counts[kind], 1);
 }
 
 /*
@@ -321,7 +358,7 @@ event_held_back(LifeguardEventKind kind)
  * ring's lock exclusively.
  */
 static void
-ring_put(LifeguardShared *s, LifeguardEvent *ev)
+ring_put(LifeguardEventRing *s, LifeguardEvent *ev)
 {
 	ev->seq = s->next_seq++;
 	memcpy(&s->ring[(ev->seq - 1) % s->ring_size], ev, sizeof(LifeguardEvent));
@@ -401,7 +438,7 @@ bucket_goes_first(const LifeguardEventBucket *a, const LifeguardEventBucket *b)
  * *nsummaries counts it.  Caller holds the ring's lock exclusively.
  */
 static LifeguardEventBucket *
-find_bucket(LifeguardShared *s, const LifeguardEvent *ev,
+find_bucket(LifeguardEventRing *s, const LifeguardEvent *ev,
 			LifeguardEvent *summaries, int *nsummaries)
 {
 	uint32		hash = bucket_hash(ev);
@@ -525,9 +562,9 @@ event_record_va(LifeguardEventKind kind,
 	vsnprintf(detail, sizeof(detail), fmt, args);
 	lifeguard_copy_clipped(ev.detail, detail, sizeof(ev.detail));
 
-	if (LifeguardState != NULL)
+	if (LifeguardEvents != NULL)
 	{
-		LifeguardShared *s = LifeguardState;
+		LifeguardEventRing *s = LifeguardEvents;
 		LifeguardEvent summaries[2];
 		int			nsummaries = 0;
 		bool		record = true;
@@ -571,7 +608,7 @@ event_record_va(LifeguardEventKind kind,
 void
 lifeguard_events_flush_held(TimestampTz now)
 {
-	LifeguardShared *s = LifeguardState;
+	LifeguardEventRing *s = LifeguardEvents;
 
 	if (s == NULL)
 		return;
@@ -614,7 +651,7 @@ int
 lifeguard_events_copy(uint64 after, LifeguardEvent *buf, int max,
 					  uint64 *first, uint64 *last)
 {
-	LifeguardShared *s = LifeguardState;
+	LifeguardEventRing *s = LifeguardEvents;
 	uint64		lo;
 	uint64		hi;
 	uint64		seq;
@@ -635,73 +672,7 @@ lifeguard_events_copy(uint64 after, LifeguardEvent *buf, int max,
 	return n;
 }
 
-/*
- * Text datum for a ring string, or NULL when it is empty.
- */
-static inline bool
-put_text(Datum *value, const char *str)
-{
-	if (str[0] == '\0')
-		return true;
-	*value = lifeguard_event_text(str);
-	return false;
-}
-
-/*
- * lifeguard.recent_events(since timestamptz DEFAULT NULL)
- *
- * The events still in the shared ring, oldest first; with "since", only
- * those at or after it.  Reads shared memory only, so it answers whatever
- * state the tables and the client slots are in.
- */
-Datum
-lifeguard_recent_events(PG_FUNCTION_ARGS)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	bool		have_since = !PG_ARGISNULL(0);
-	TimestampTz since = have_since ? PG_GETARG_TIMESTAMPTZ(0) : 0;
-	LifeguardShared *s = LifeguardState;
-	LifeguardEvent *copy;
-	int			n;
-	int			i;
-
-	lifeguard_require_monitor("recent_events");
-
-	InitMaterializedSRF(fcinfo, 0);
-
-	if (s == NULL)
-		PG_RETURN_VOID();
-
-	copy = palloc(sizeof(LifeguardEvent) * s->ring_size);
-	n = lifeguard_events_copy(0, copy, s->ring_size, NULL, NULL);
-
-	for (i = 0; i < n; i++)
-	{
-		LifeguardEvent *ev = &copy[i];
-		Datum		values[RECENT_EVENTS_COLS];
-		bool		nulls[RECENT_EVENTS_COLS];
-
-		if (have_since && ev->time < since)
-			continue;
-
-		memset(nulls, 0, sizeof(nulls));
-		values[0] = Int64GetDatum((int64) ev->seq);
-		values[1] = TimestampTzGetDatum(ev->time);
-		values[2] = CStringGetTextDatum(lifeguard_event_kind_name(ev->kind));
-		values[3] = CStringGetTextDatum(lifeguard_severity_name(ev->severity));
-		values[4] = Int32GetDatum(ev->pid);
-		nulls[4] = (ev->pid == 0);
-		nulls[5] = put_text(&values[5], ev->role);
-		nulls[6] = put_text(&values[6], ev->database);
-		nulls[7] = put_text(&values[7], ev->application_name);
-		nulls[8] = put_text(&values[8], ev->policy);
-		nulls[9] = put_text(&values[9], ev->action);
-		nulls[10] = put_text(&values[10], ev->detail);
-
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc,
-							 values, nulls);
-	}
-
-	pfree(copy);
-	PG_RETURN_VOID();
-}
+/* The event ring's piece of shared memory; one LWLock (ring.h) */
+const LifeguardShmemPiece lifeguard_events_shmem = {
+	"pg_lifeguard events", events_shmem_size, 1, events_shmem_attach
+};

@@ -3,7 +3,7 @@
  * events.h
  *		Events: every decision pg_lifeguard takes, in one shape.
  *
- * An event is recorded into the shared-memory ring (see shmem.c), counted,
+ * An event is recorded into the shared-memory ring (ring.h), counted,
  * and logged with the stable prefix "pg_lifeguard: <kind> [<severity>]:".
  * Kind names are part of the public interface (README.md lists them); add
  * new kinds at the end of the enum and of the name table in events.c.
@@ -16,6 +16,8 @@
 #define LIFEGUARD_EVENTS_H
 
 #include "datatype/timestamp.h"
+
+#include "core/shmem.h"
 
 #define LIFEGUARD_KIND_LEN		32
 #define LIFEGUARD_ACTION_LEN	16
@@ -85,28 +87,6 @@ typedef struct LifeguardEvent
 	char		detail[LIFEGUARD_DETAIL_LEN];
 } LifeguardEvent;
 
-/*
- * The rate limit of events people can cause (lifeguard_event_kind_acts()):
- * one token bucket per kind, policy and role, holding up to
- * lifeguard.event_burst tokens and refilled by one a second.  An event that
- * finds its bucket empty is counted but not recorded; the count of those is
- * recorded as one summary event later.  Protected by the ring's lock.
- */
-#define LIFEGUARD_EVENT_BUCKETS		256
-#define LIFEGUARD_EVENT_REFILL_MS	1000
-
-typedef struct LifeguardEventBucket
-{
-	uint32		hash;			/* of kind, policy and role; 0 = unused */
-	int16		kind;			/* LifeguardEventKind */
-	char		policy[NAMEDATALEN];
-	char		role[NAMEDATALEN];
-	double		tokens;			/* events it may record now */
-	TimestampTz refilled_at;	/* "tokens" is up to date at this time */
-	TimestampTz seen_at;		/* its latest event, recorded or not */
-	uint64		held_back;		/* events held back since the last summary */
-} LifeguardEventBucket;
-
 extern const char *lifeguard_event_kind_name(LifeguardEventKind kind);
 extern bool lifeguard_event_kind_acts(LifeguardEventKind kind);
 extern const char *lifeguard_severity_name(LifeguardSeverity severity);
@@ -124,5 +104,7 @@ extern void lifeguard_event_record(LifeguardEventKind kind,
 								   const char *policy,
 								   const char *action,
 								   const char *fmt,...) pg_attribute_printf(6, 7);
+
+extern const LifeguardShmemPiece lifeguard_events_shmem;
 
 #endif							/* LIFEGUARD_EVENTS_H */

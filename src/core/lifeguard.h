@@ -36,7 +36,21 @@
 /* Most databases lifeguard.databases may name */
 #define LIFEGUARD_MAX_CHECK_DATABASES	32
 
-/* Settings, defined and documented in pg_lifeguard.c */
+/*
+ * How bad a state is: of the client slots, a partitioned table, a job, the
+ * whole server (/health).  Ordered, so the worse of two is the larger.
+ * Events have their own severity (info, warning, critical; events.h).
+ */
+typedef enum LifeguardLevel
+{
+	LG_LEVEL_OK = 0,
+	LG_LEVEL_WARNING,
+	LG_LEVEL_CRITICAL
+} LifeguardLevel;
+
+extern const char *lifeguard_level_name(LifeguardLevel level);
+
+/* Settings, defined in settings.c and documented in docs/settings.md */
 extern bool lifeguard_enabled;
 extern bool lifeguard_dry_run;
 extern int	lifeguard_naptime;
@@ -59,34 +73,7 @@ extern int	lifeguard_http_port;
 extern char *lifeguard_http_listen;
 extern char *lifeguard_http_token;
 
-/* privileges.c */
-typedef enum LifeguardSignalResult
-{
-	LG_SIGNAL_SENT = 0,
-	LG_SIGNAL_GONE,				/* no such backend (any more) */
-	LG_SIGNAL_NOT_CLIENT,		/* not a client backend: never signalled */
-	LG_SIGNAL_SUPERUSER,		/* a superuser's backend */
-	LG_SIGNAL_NO_PRIVILEGE,		/* the calling role may not signal it */
-	LG_SIGNAL_FAILED			/* kill() failed */
-} LifeguardSignalResult;
-
-extern void lifeguard_require_monitor(const char *funcname);
-extern char *lifeguard_name_for_message(const char *name);
-extern bool lifeguard_error_passes_on(ErrorData *edata);
-extern ErrorData *lifeguard_catch_error(MemoryContext cxt);
-extern ErrorData *lifeguard_run_subxact(void (*body) (void *arg), void *arg);
-extern bool lifeguard_role_is_admin(Oid roleid);
-extern bool lifeguard_lock_role_catalogs(void);
-extern Oid	lifeguard_relation_owner(Oid relid);
-extern void lifeguard_pin_worker_search_path(void);
-extern void lifeguard_sleep_ms(int ms);
-extern int	lifeguard_pin_search_path(void);
-extern void lifeguard_unpin_search_path(int nestlevel);
-extern Oid	lifeguard_extension_table(const char *extname, const char *relname,
-									  const char **why, bool *busy);
-extern LifeguardSignalResult lifeguard_signal_backend(int pid, int sig,
-													  Oid expected_roleid,
-													  bool allow_superuser,
-													  Oid caller);
+/* settings.c */
+extern void lifeguard_define_settings(void);
 
 #endif							/* PG_LIFEGUARD_H */

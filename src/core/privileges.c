@@ -14,7 +14,10 @@
  * through the pg_auth_members syscache, never through the ACL role cache:
  * the login hook runs before the session's database is known, and filling
  * that cache there would leave the session with the wrong privileges
- * (../shared/PG15-NOTES.md).
+ * (the cache, roles_is_member_of(), also decides membership in
+ * pg_database_owner from the current database's owner: filled before that
+ * database is known, it would deny the database owner its rights for the
+ * whole session).
  *
  * Signalling re-implements the rules of pg_signal_backend() (static in
  * signalfuncs.c): only client backends, never a superuser's unless allowed,
@@ -79,6 +82,7 @@
 #include "utils/varlena.h"
 
 #include "core/lifeguard.h"
+#include "core/privileges.h"
 
 /*
  * Raise ERROR 42501 unless the current user has the privileges of
@@ -287,74 +291,6 @@ lifeguard_relation_owner(Oid relid)
 }
 
 /*
- * Must an error caught in a subtransaction be raised again rather than
- * reported and survived: a cancel, a termination, running out of memory?
- * Used wherever pg_lifeguard runs something it may not trust in a
- * subtransaction (pg_partman's configuration, a check, a maintenance
- * command).
- */
-bool
-lifeguard_error_passes_on(ErrorData *edata)
-{
-	return (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
-			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
-			edata->sqlerrcode == ERRCODE_OUT_OF_MEMORY ||
-			edata->elevel > ERROR);
-}
-
-/*
- * In a PG_CATCH block: the error being handled, copied into cxt (which
- * becomes the current context), with the error state cleared, so that the
- * caller can roll back and report it.  An error that must pass on
- * (lifeguard_error_passes_on) is thrown again instead.
- */
-ErrorData *
-lifeguard_catch_error(MemoryContext cxt)
-{
-	ErrorData  *edata;
-
-	MemoryContextSwitchTo(cxt);
-	edata = CopyErrorData();
-	if (lifeguard_error_passes_on(edata))
-		PG_RE_THROW();
-	FlushErrorState();
-	return edata;
-}
-
-/*
- * Run body(arg) in a subtransaction of the current transaction.  Returns
- * NULL when it succeeded (the subtransaction is committed), or else the
- * error it raised, copied into the caller's memory context, with the
- * subtransaction rolled back (and with it SPI, locks and a changed user
- * id).  An error that must pass on is thrown again.  The caller's memory
- * context and resource owner are current again either way.
- */
-ErrorData *
-lifeguard_run_subxact(void (*body) (void *arg), void *arg)
-{
-	MemoryContext oldcxt = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
-	ErrorData  *volatile edata = NULL;
-
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcxt);
-	PG_TRY();
-	{
-		body(arg);
-		ReleaseCurrentSubTransaction();
-	}
-	PG_CATCH();
-	{
-		edata = lifeguard_catch_error(oldcxt);
-		RollbackAndReleaseCurrentSubTransaction();
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(oldcxt);
-	CurrentResourceOwner = oldowner;
-	return edata;
-}
-
-/*
  * Pin search_path for the rest of this background worker's life, over any
  * value ALTER DATABASE or ALTER ROLE gave it.  Call right after
  * BackgroundWorkerInitializeConnection(), before any SQL runs.
@@ -507,28 +443,4 @@ lifeguard_extension_table(const char *extname, const char *relname,
 		return InvalidOid;
 	}
 	return relid;
-}
-
-/*
- * Sleep ms milliseconds on the process latch, answering interrupts (a
- * cancel or termination ends it at once) and the postmaster's death.
- */
-void
-lifeguard_sleep_ms(int ms)
-{
-	TimestampTz until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ms);
-
-	for (;;)
-	{
-		long		left;
-
-		CHECK_FOR_INTERRUPTS();
-		left = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), until);
-		if (left <= 0)
-			break;
-		(void) WaitLatch(MyLatch,
-						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 left, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
-	}
 }

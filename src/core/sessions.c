@@ -84,16 +84,17 @@ lifeguard_session_state_name(LifeguardSessionState state)
 	return session_state_names[state];
 }
 
+/* "ok", "warning" or "critical" */
 const char *
-lifeguard_slot_status_name(LifeguardSlotStatus status)
+lifeguard_level_name(LifeguardLevel level)
 {
-	switch (status)
+	switch (level)
 	{
-		case LG_SLOTS_OK:
+		case LG_LEVEL_OK:
 			return "ok";
-		case LG_SLOTS_WARNING:
+		case LG_LEVEL_WARNING:
 			return "warning";
-		case LG_SLOTS_CRITICAL:
+		case LG_LEVEL_CRITICAL:
 			return "critical";
 	}
 	return "unknown";
@@ -108,14 +109,14 @@ procinfo_cmp(const void *a, const void *b)
 	return (pa > pb) - (pa < pb);
 }
 
-static LifeguardSlotStatus
+static LifeguardLevel
 status_for(double pct)
 {
 	if (pct >= lifeguard_slot_critical)
-		return LG_SLOTS_CRITICAL;
+		return LG_LEVEL_CRITICAL;
 	if (pct >= lifeguard_slot_warning)
-		return LG_SLOTS_WARNING;
-	return LG_SLOTS_OK;
+		return LG_LEVEL_WARNING;
+	return LG_LEVEL_OK;
 }
 
 /*

@@ -16,7 +16,8 @@
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
-#include "events/events.h"
+#include "core/events.h"
+#include "core/lifeguard.h"
 
 /*
  * The pid of the process using this PGPROC, or 0 when it is on the free
@@ -46,13 +47,6 @@ lifeguard_proc_pid(PGPROC *proc)
 #define LIFEGUARD_WAITS_ON_LOCK(wait_event_info) \
 	(((wait_event_info) & 0xFF000000) == PG_WAIT_LOCK)
 
-typedef enum LifeguardSlotStatus
-{
-	LG_SLOTS_OK = 0,
-	LG_SLOTS_WARNING,
-	LG_SLOTS_CRITICAL
-} LifeguardSlotStatus;
-
 typedef enum LifeguardSessionState
 {
 	LG_SESSION_ACTIVE = 0,
@@ -75,7 +69,7 @@ typedef struct LifeguardSlotCounts
 	int			waiting;
 	int			authenticating; /* in use, not yet (or no longer) reporting */
 	double		used_pct;		/* used / usable, in percent */
-	LifeguardSlotStatus status;
+	LifeguardLevel status;
 	TimestampTz oldest_lock_wait;	/* earliest waitStart of a lock wait, or 0 */
 } LifeguardSlotCounts;
 
@@ -104,7 +98,6 @@ extern int	lifeguard_collect_sessions(LifeguardSession **sessions,
 extern bool lifeguard_session_unchanged(const LifeguardSession *s);
 extern void lifeguard_session_subject(const LifeguardSession *s,
 									  LifeguardEventSubject *subject);
-extern const char *lifeguard_slot_status_name(LifeguardSlotStatus status);
 extern const char *lifeguard_session_state_name(LifeguardSessionState state);
 
 #endif							/* LIFEGUARD_SESSIONS_H */

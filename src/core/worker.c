@@ -6,15 +6,20 @@
  *
  * The worker starts as soon as the server reaches a consistent state (so it
  * also runs on a hot standby) and connects to lifeguard.database for life.
- * Each tick it does the work of every duty that is due; catalog work runs in
- * a short transaction, and only every LIFEGUARD_CATALOG_RECHECK_MS or when
- * something changed, so the steady-state tick touches shared memory only.
+ * It knows no duty: _PG_init hands it the list of duties (duty.h), and each
+ * tick it checks that the extension exists (every
+ * LIFEGUARD_CATALOG_RECHECK_MS, or every tick while it does not), then
+ * walks the list in order, taking the session snapshot once, just before
+ * the first duty that uses it, with the sessions only when a duty needs
+ * them.  It naps until the next tick, or until the earliest deadline a
+ * duty asked for (a time limit about to run out).  Catalog work runs in
+ * short transactions, and only when something changed or a recheck is
+ * due, so the steady-state tick touches shared memory only.
  *
  * Surviving its own errors.  A tick is a sequence of parts, each of which
- * can fail on its own: checking for the extension, reloading the policies,
- * and each duty (slots and idle shedding, time limits, partition and job
- * checks, the event log); inside some duties, each table they read or write
- * is a part of its own (checks.c, eventlog.c).  An ERROR in a part aborts
+ * can fail on its own: checking for the extension, and each duty's tick;
+ * inside some duties, each table they read or write is a part of its own
+ * (checks.c, eventlog.c).  An ERROR in a part aborts
  * that part's transaction and nothing else: the tick goes on with the next
  * part, and what the failed part last published stays in force (a policy
  * reload that fails keeps the policies in force enforced).  A part that
@@ -68,22 +73,19 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "core/duty.h"
+#include "core/events.h"
 #include "core/lifeguard.h"
-#include "checks/checks.h"
-#include "limits/enforce.h"
-#include "events/eventlog.h"
-#include "events/events.h"
-#include "policy/policy.h"
+#include "core/privileges.h"
+#include "core/sessions.h"
 #include "core/shmem.h"
-#include "slots/slots.h"
 #include "core/worker.h"
-
-PG_FUNCTION_INFO_V1(lifeguard_worker_status);
+#include "core/xact.h"
 
 /* Seconds the postmaster waits before starting a worker that exited */
 #define LIFEGUARD_RESTART_SECONDS		5
 
-/* How often the worker rechecks the catalogs when nothing told it to */
+/* How often the worker checks that the extension exists */
 #define LIFEGUARD_CATALOG_RECHECK_MS	5000
 
 /* Shortest pause after a failed tick, so an error repeats at most once a second */
@@ -92,14 +94,30 @@ PG_FUNCTION_INFO_V1(lifeguard_worker_status);
 /* The same error is recorded as an event at most once per this interval */
 #define LIFEGUARD_ERROR_EVENT_MS		60000
 
-#define WORKER_STATUS_COLS	18
-
 /* Whether the extension exists in lifeguard.database; -1 before the first check */
 static int	extension_state = -1;
 static TimestampTz last_catalog_check = 0;
 
 /* Per-tick allocations, reset after every tick */
 static MemoryContext tick_context = NULL;
+
+/* The duties, in the order of a tick (lifeguard_register_duties) */
+static const LifeguardDuty *const *duties = NULL;
+static int	nduties = 0;
+
+/*
+ * The worker's state in shared memory.  "mutex" (a spinlock) protects
+ * "state": only the worker writes it (and a check worker, to count an
+ * error); anyone may copy it.  Holders copy a few fields or the struct:
+ * no palloc, no ereport, nothing that could fail, nothing else locked.
+ */
+typedef struct WorkerShared
+{
+	slock_t		mutex;
+	LifeguardWorkerState state;
+} WorkerShared;
+
+static WorkerShared *Worker = NULL;
 
 /* Last error recorded as an event, to keep repeats out of the ring */
 static char last_error_event[LIFEGUARD_ERROR_LEN];
@@ -127,17 +145,59 @@ lifeguard_describe_worker(BackgroundWorker *worker, const char *name,
 }
 
 /*
- * Register the worker; called from _PG_init in the postmaster.
+ * Keep the list of duties the worker walks each tick, and register the
+ * worker; called from _PG_init in the postmaster.
  */
 void
-lifeguard_register_worker(void)
+lifeguard_register_duties(const LifeguardDuty *const *list, int n)
 {
 	BackgroundWorker worker;
 
+	duties = list;
+	nduties = n;
 	lifeguard_describe_worker(&worker, "pg_lifeguard", "lifeguard_worker_main",
 							  LIFEGUARD_RESTART_SECONDS);
 	strlcpy(worker.bgw_name, "pg_lifeguard worker", BGW_MAXLEN);
 	RegisterBackgroundWorker(&worker);
+}
+
+static Size
+worker_shmem_size(void)
+{
+	return sizeof(WorkerShared);
+}
+
+static void
+worker_shmem_attach(void *ptr, bool found, LWLockPadded *locks)
+{
+	Worker = (WorkerShared *) ptr;
+	if (!found)
+	{
+		SpinLockInit(&Worker->mutex);
+		Worker->state.phase = LG_WORKER_NOT_RUNNING;
+	}
+}
+
+/* The worker's piece of shared memory */
+const LifeguardShmemPiece lifeguard_worker_shmem = {
+	"pg_lifeguard worker", worker_shmem_size, 0, worker_shmem_attach
+};
+
+/*
+ * Copy the worker's state (worker_status(), metrics); all zeros without
+ * shared memory.
+ */
+void
+lifeguard_worker_state(LifeguardWorkerState *dst)
+{
+	if (Worker == NULL)
+	{
+		memset(dst, 0, sizeof(LifeguardWorkerState));
+		return;
+	}
+	SpinLockAcquire(&Worker->mutex);
+	memcpy(dst, &Worker->state, sizeof(LifeguardWorkerState));
+	SpinLockRelease(&Worker->mutex);
 }
 
 /*
@@ -148,12 +208,12 @@ lifeguard_wake_worker(void)
 {
 	Latch	   *latch;
 
-	if (LifeguardState == NULL)
+	if (Worker == NULL)
 		return;
 
-	SpinLockAcquire(&LifeguardState->mutex);
-	latch = LifeguardState->worker.latch;
-	SpinLockRelease(&LifeguardState->mutex);
+	SpinLockAcquire(&Worker->mutex);
+	latch = Worker->state.latch;
+	SpinLockRelease(&Worker->mutex);
 
 	if (latch != NULL)
 		SetLatch(latch);
@@ -212,9 +272,9 @@ publish_settings(void)
 		appendStringInfoString(&buf, "{}");
 	}
 
-	SpinLockAcquire(&LifeguardState->mutex);
-	memcpy(LifeguardState->worker.settings, buf.data, buf.len + 1);
-	SpinLockRelease(&LifeguardState->mutex);
+	SpinLockAcquire(&Worker->mutex);
+	memcpy(Worker->state.settings, buf.data, buf.len + 1);
+	SpinLockRelease(&Worker->mutex);
 
 	MemoryContextSwitchTo(oldcxt);
 	MemoryContextReset(tick_context);
@@ -236,9 +296,9 @@ worker_subject(void)
 static void
 set_phase(LifeguardWorkerPhase phase)
 {
-	SpinLockAcquire(&LifeguardState->mutex);
-	LifeguardState->worker.phase = phase;
-	SpinLockRelease(&LifeguardState->mutex);
+	SpinLockAcquire(&Worker->mutex);
+	Worker->state.phase = phase;
+	SpinLockRelease(&Worker->mutex);
 }
 
 /*
@@ -257,10 +317,10 @@ lifeguard_report_part_failure(const char *part, const char *database,
 	/* cut at a character boundary, before the spinlock is taken */
 	lifeguard_copy_clipped(text, psprintf("%s failed: %s", part, message),
 						   sizeof(text));
-	SpinLockAcquire(&LifeguardState->mutex);
-	LifeguardState->worker.errors++;
-	memcpy(LifeguardState->worker.last_error, text, sizeof(text));
-	SpinLockRelease(&LifeguardState->mutex);
+	SpinLockAcquire(&Worker->mutex);
+	Worker->state.errors++;
+	memcpy(Worker->state.last_error, text, sizeof(text));
+	SpinLockRelease(&Worker->mutex);
 
 	if (!first)
 	{
@@ -381,125 +441,74 @@ check_extension(void *arg)
 }
 
 /*
- * Read and publish the policies when they changed, or always when *arg
- * (force) is true, in a short transaction of its own.  Never waits for
- * lifeguard.policies' lock (policy.c).  When this fails, the policies
- * published last stay in force.
+ * Take the session snapshot for the tick, if not taken yet: the counts,
+ * and the sessions when a duty from "from" on needs them.
  */
 static void
-reload_policies(void *arg)
+take_snapshot(LifeguardTick *tick, int from)
 {
-	bool		force = *(bool *) arg;
+	bool		need_sessions = false;
+	int			i;
 
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	lifeguard_policies_refresh(extension_state == 1, force);
-	CommitTransactionCommand();
+	if (tick->have_snapshot)
+		return;
+	for (i = from; i < nduties && !need_sessions; i++)
+		need_sessions = (duties[i]->needs_sessions != NULL &&
+						 duties[i]->needs_sessions());
+	tick->sessions = NULL;
+	tick->nsessions = lifeguard_collect_sessions(need_sessions ? &tick->sessions : NULL,
+												 &tick->counts);
+	tick->have_snapshot = true;
+}
+
+/* run_part() body: one duty's tick */
+typedef struct DutyCall
+{
+	const LifeguardDuty *duty;
+	LifeguardTick *tick;
+} DutyCall;
+
+static void
+run_duty(void *arg)
+{
+	DutyCall   *call = (DutyCall *) arg;
+
+	call->duty->tick(call->tick);
 }
 
 /*
- * Catalog work, as two parts: does the extension exist in our database,
- * and what are the policies?  "periodic" is the regular recheck; otherwise
- * only what changed is reread.
- */
-static void
-check_catalogs(TimestampTz now, bool periodic)
-{
-	static LifeguardPart extension_part = {"extension check"};
-	static LifeguardPart policy_part = {"policy reload"};
-	int			before = extension_state;
-	bool		force;
-
-	run_part(&extension_part, check_extension, NULL);
-	if (extension_state < 0)
-		return;					/* not known yet: pg_extension was busy */
-
-	force = periodic || extension_state != before;
-	run_part(&policy_part, reload_policies, &force);
-	if (periodic)
-		last_catalog_check = now;
-}
-
-/* What a tick read once for every duty */
-typedef struct TickState
-{
-	TimestampTz now;
-	LifeguardSlotCounts counts;
-	LifeguardSession *sessions; /* NULL when no policy needs them */
-	int			nsessions;
-	LifeguardPolicy *policies;
-	int			npolicies;
-} TickState;
-
-/* Slot counts, the slot history, and idle shedding (slots.c) */
-static void
-duty_slots(void *arg)
-{
-	TickState  *t = (TickState *) arg;
-
-	lifeguard_slots_tick(t->now, &t->counts, t->sessions, t->nsessions,
-						 t->policies, t->npolicies);
-}
-
-/* Time limits and blocking (enforce.c) */
-static void
-duty_limits(void *arg)
-{
-	TickState  *t = (TickState *) arg;
-
-	lifeguard_enforce_tick(t->now, &t->counts, t->sessions, t->nsessions,
-						   t->policies, t->npolicies);
-}
-
-/* Partitions and jobs, every check_interval; they only observe (checks.c) */
-static void
-duty_checks(void *arg)
-{
-	lifeguard_checks_tick(((TickState *) arg)->now);
-}
-
-/* Writing the events to lifeguard.events, pruning, NOTIFY (eventlog.c) */
-static void
-duty_eventlog(void *arg)
-{
-	lifeguard_eventlog_tick(((TickState *) arg)->now, extension_state == 1);
-}
-
-/* The duties, in the order of a tick; each is a part that fails alone */
-typedef struct WorkerDuty
-{
-	LifeguardPart part;
-	void		(*run) (void *arg);
-} WorkerDuty;
-
-static WorkerDuty duties[] = {
-	{{"slot duty"}, duty_slots},
-	{{"time limit duty"}, duty_limits},
-	{{"partition and job checks"}, duty_checks},
-	/* last, so that this tick's events are written in this tick */
-	{{"event log duty"}, duty_eventlog},
-};
-
-/*
- * One tick: the work of every duty that is due.  Runs in tick_context;
- * each part catches its own errors (run_part); what is left may throw
- * ERROR, which worker_tick() catches.
+ * One tick: the work of every duty, in order.  Runs in tick_context; each
+ * part catches its own errors (run_part); what is left may throw ERROR,
+ * which worker_tick() catches.
  */
 static void
 tick_body(void)
 {
-	static LifeguardPolicy *policies = NULL;
+	static LifeguardPart extension_part = {"extension check"};
+	static LifeguardPart *duty_parts = NULL;
 	TimestampTz now = GetCurrentTimestamp();
-	bool		periodic;
-	bool		need_sessions;
-	TickState	tick;
+	LifeguardTick tick;
 	int			i;
 
-	periodic = (extension_state != 1 ||
-				TimestampDifferenceExceeds(last_catalog_check, now,
-										   LIFEGUARD_CATALOG_RECHECK_MS));
-	if (periodic || lifeguard_policies_stale())
-		check_catalogs(now, periodic);
+	if (duty_parts == NULL)
+	{
+		duty_parts = MemoryContextAllocZero(TopMemoryContext,
+											sizeof(LifeguardPart) * Max(nduties, 1));
+		for (i = 0; i < nduties; i++)
+			duty_parts[i].name = duties[i]->name;
+	}
+
+	memset(&tick, 0, sizeof(tick));
+	tick.now = now;
+	if (extension_state != 1 ||
+		TimestampDifferenceExceeds(last_catalog_check, now,
+								   LIFEGUARD_CATALOG_RECHECK_MS))
+	{
+		run_part(&extension_part, check_extension, NULL);
+		last_catalog_check = now;
+	}
+	tick.extension_known = (extension_state >= 0);
+	tick.installed = (extension_state == 1);
 
 	if (extension_state != 1)
 		set_phase(LG_WORKER_WAITING);
@@ -508,24 +517,18 @@ tick_body(void)
 	else
 		set_phase(LG_WORKER_RUNNING);
 
-	/*
-	 * Read the slots, and the sessions only when some policy needs them,
-	 * once for every duty.
-	 */
-	if (policies == NULL)
-		policies = MemoryContextAlloc(TopMemoryContext,
-									  sizeof(LifeguardPolicy) * LIFEGUARD_MAX_POLICIES);
-	tick.now = now;
-	tick.policies = policies;
-	tick.npolicies = lifeguard_policies_copy(policies);
-	tick.sessions = NULL;
-	need_sessions = (lifeguard_policies_limit_idle(policies, tick.npolicies) ||
-					 lifeguard_policies_limit_sessions(policies, tick.npolicies));
-	tick.nsessions = lifeguard_collect_sessions(need_sessions ? &tick.sessions : NULL,
-												&tick.counts);
+	for (i = 0; i < nduties; i++)
+	{
+		DutyCall	call;
 
-	for (i = 0; i < lengthof(duties); i++)
-		run_part(&duties[i].part, duties[i].run, &tick);
+		if (duties[i]->tick == NULL)
+			continue;
+		if (duties[i]->uses_snapshot)
+			take_snapshot(&tick, i);
+		call.duty = duties[i];
+		call.tick = &tick;
+		run_part(&duty_parts[i], run_duty, &call);
+	}
 
 	if (lifeguard_debug_tick_error)
 	{
@@ -561,12 +564,12 @@ recover_from_tick_error(void)
 	LWLockReleaseAll();
 	pgstat_report_wait_end();
 
-	SpinLockAcquire(&LifeguardState->mutex);
-	LifeguardState->worker.errors++;
-	strlcpy(LifeguardState->worker.last_error,
+	SpinLockAcquire(&Worker->mutex);
+	Worker->state.errors++;
+	strlcpy(Worker->state.last_error,
 			edata->message ? edata->message : "unknown error",
 			LIFEGUARD_ERROR_LEN);
-	SpinLockRelease(&LifeguardState->mutex);
+	SpinLockRelease(&Worker->mutex);
 
 	now = GetCurrentTimestamp();
 	repeat = (strncmp(last_error_event, edata->message ? edata->message : "",
@@ -621,16 +624,37 @@ worker_tick(void)
 static void
 worker_exit(int code, Datum arg)
 {
-	SpinLockAcquire(&LifeguardState->mutex);
-	LifeguardState->worker.pid = 0;
-	LifeguardState->worker.latch = NULL;
-	LifeguardState->worker.phase = LG_WORKER_NOT_RUNNING;
-	SpinLockRelease(&LifeguardState->mutex);
+	SpinLockAcquire(&Worker->mutex);
+	Worker->state.pid = 0;
+	Worker->state.latch = NULL;
+	Worker->state.phase = LG_WORKER_NOT_RUNNING;
+	SpinLockRelease(&Worker->mutex);
 
 	lifeguard_event_record(LG_EVENT_WORKER_STOPPED, LG_SEVERITY_INFO,
 						   worker_subject(), NULL, NULL,
 						   "worker pid %d stopped with exit code %d",
 						   MyProcPid, code);
+}
+
+/* The earliest deadline a duty asked to be woken for, or 0 */
+static TimestampTz
+next_due(void)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz earliest = 0;
+	int			i;
+
+	for (i = 0; i < nduties; i++)
+	{
+		TimestampTz due;
+
+		if (duties[i]->next_due == NULL)
+			continue;
+		due = duties[i]->next_due(now);
+		if (due != 0 && (earliest == 0 || due < earliest))
+			earliest = due;
+	}
+	return earliest;
 }
 
 /*
@@ -646,14 +670,14 @@ lifeguard_worker_main(Datum main_arg)
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 
-	if (LifeguardState == NULL)
+	if (!lifeguard_shmem_attached())
 		ereport(FATAL,
 				(errmsg("pg_lifeguard: shared memory is not initialized")));
-	w = &LifeguardState->worker;
+	w = &Worker->state;
 
 	before_shmem_exit(worker_exit, (Datum) 0);
 
-	SpinLockAcquire(&LifeguardState->mutex);
+	SpinLockAcquire(&Worker->mutex);
 	w->pid = MyProcPid;
 	w->latch = MyLatch;
 	w->phase = LG_WORKER_STARTING;
@@ -664,7 +688,7 @@ lifeguard_worker_main(Datum main_arg)
 	w->max_tick_us = 0;
 	starts = ++w->starts;
 	strlcpy(w->database, lifeguard_database, NAMEDATALEN);
-	SpinLockRelease(&LifeguardState->mutex);
+	SpinLockRelease(&Worker->mutex);
 
 	if (starts == 1)
 		lifeguard_event_record(LG_EVENT_WORKER_STARTED, LG_SEVERITY_INFO,
@@ -714,13 +738,13 @@ lifeguard_worker_main(Datum main_arg)
 		INSTR_TIME_SUBTRACT(elapsed, start);
 		tick_us = INSTR_TIME_GET_MICROSEC(elapsed);
 
-		SpinLockAcquire(&LifeguardState->mutex);
+		SpinLockAcquire(&Worker->mutex);
 		w->ticks++;
 		w->last_tick_at = GetCurrentTimestamp();
 		w->last_tick_us = tick_us;
 		if (tick_us > w->max_tick_us)
 			w->max_tick_us = tick_us;
-		SpinLockRelease(&LifeguardState->mutex);
+		SpinLockRelease(&Worker->mutex);
 
 		/*
 		 * Keep the cadence: the nap is what is left of naptime.  When a
@@ -728,7 +752,7 @@ lifeguard_worker_main(Datum main_arg)
 		 * after it is, so the action does not wait for the next tick.
 		 */
 		timeout = lifeguard_naptime - (long) (tick_us / 1000);
-		due = ok ? lifeguard_enforce_next_due() : 0;
+		due = ok ? next_due() : 0;
 		if (due != 0)
 		{
 			long		due_ms = (long) ((due - GetCurrentTimestamp() + 999) / 1000);
@@ -747,79 +771,4 @@ lifeguard_worker_main(Datum main_arg)
 						 PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 	}
-}
-
-static const char *
-phase_name(LifeguardWorkerPhase phase)
-{
-	switch (phase)
-	{
-		case LG_WORKER_NOT_RUNNING:
-			return "not running";
-		case LG_WORKER_STARTING:
-			return "starting";
-		case LG_WORKER_WAITING:
-			return "waiting for extension";
-		case LG_WORKER_RUNNING:
-			return "running";
-		case LG_WORKER_DISABLED:
-			return "disabled";
-	}
-	return "unknown";
-}
-
-/*
- * lifeguard.worker_status(): one row describing the worker.
- */
-Datum
-lifeguard_worker_status(PG_FUNCTION_ARGS)
-{
-	TupleDesc	tupdesc;
-	LifeguardWorkerState *w;
-	Datum		values[WORKER_STATUS_COLS];
-	bool		nulls[WORKER_STATUS_COLS];
-	uint64		calls;
-	uint64		ns;
-
-	lifeguard_require_monitor("worker_status");
-
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-
-	w = palloc(sizeof(LifeguardWorkerState));
-	SpinLockAcquire(&LifeguardState->mutex);
-	memcpy(w, &LifeguardState->worker, sizeof(LifeguardWorkerState));
-	SpinLockRelease(&LifeguardState->mutex);
-
-	memset(nulls, 0, sizeof(nulls));
-	values[0] = Int32GetDatum(w->pid);
-	nulls[0] = (w->pid == 0);
-	values[1] = CStringGetTextDatum(phase_name(w->phase));
-	values[2] = CStringGetTextDatum(w->database[0] ? w->database : lifeguard_database);
-	values[3] = TimestampTzGetDatum(w->started_at);
-	nulls[3] = (w->started_at == 0);
-	values[4] = TimestampTzGetDatum(w->last_tick_at);
-	nulls[4] = (w->last_tick_at == 0);
-	values[5] = Int64GetDatum((int64) w->ticks);
-	values[6] = Int64GetDatum(w->last_tick_us);
-	values[7] = Int64GetDatum(w->max_tick_us);
-	values[8] = Int64GetDatum((int64) w->errors);
-	values[9] = CStringGetTextDatum(w->last_error);
-	nulls[9] = (w->last_error[0] == '\0');
-	values[10] = Int64GetDatum(w->starts > 0 ? (int64) w->starts - 1 : 0);
-	if (w->settings[0] != '\0')
-		values[11] = DirectFunctionCall1(jsonb_in, CStringGetDatum(w->settings));
-	else
-		nulls[11] = true;
-	calls = pg_atomic_read_u64(&LifeguardState->login_hook_calls);
-	ns = pg_atomic_read_u64(&LifeguardState->login_hook_ns);
-	values[12] = Int64GetDatum((int64) calls);
-	values[13] = Float8GetDatum(calls > 0 ? ns / 1000.0 / calls : 0.0);
-	nulls[13] = (calls == 0);
-	values[14] = Int64GetDatum((int64) w->lock_graphs);
-	values[15] = Int64GetDatum((int64) pg_atomic_read_u64(&LifeguardState->events_persisted));
-	values[16] = Int64GetDatum((int64) lifeguard_events_pending());
-	values[17] = Int64GetDatum((int64) pg_atomic_read_u64(&LifeguardState->events_dropped));
-
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

@@ -69,7 +69,7 @@
  * act on, and catalog locks are only taken conditionally.
  *
  * Telling the client.  Right before the signal, the worker leaves the
- * reason in the target's LifeguardReason entry (enforce.h).  This module's
+ * reason in the target's LifeguardReason entry (below).  This module's
  * emit_log_hook, running in every backend, rewrites the error that the
  * signal raises ("canceling statement due to user request", "terminating
  * connection due to administrator command") into one naming pg_lifeguard,
@@ -88,16 +88,19 @@
 
 #include "access/xact.h"
 #include "miscadmin.h"
+#include "port/atomics.h"
 #include "storage/proc.h"
+#include "storage/spin.h"
 #include "utils/elog.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "core/events.h"
 #include "core/lifeguard.h"
-#include "limits/enforce.h"
-#include "events/events.h"
+#include "core/privileges.h"
+#include "limits/limits.h"
 #include "limits/locks.h"
-#include "core/shmem.h"
+#include "policy/policy.h"
 
 /* A cancelled offence is escalated after max(naptime, this) */
 #define LIFEGUARD_ESCALATE_MIN_MS	1000
@@ -105,6 +108,50 @@
 /* The messages the signals raise in the target backend (tcop/postgres.c) */
 #define LG_CANCEL_MESSAGE		"canceling statement due to user request"
 #define LG_TERMINATE_MESSAGE	"terminating connection due to administrator command"
+
+/* Room for the text that tells a signalled client why */
+#define LIFEGUARD_REASON_LEN	192
+
+/* How long a reason waits for its backend to raise the error */
+#define LIFEGUARD_REASON_TTL_MS		10000
+
+/*
+ * Why the worker signalled one backend, left in shared memory right before
+ * the signal, for that backend's emit_log_hook to put in the error its
+ * client receives.  One entry per client PGPROC (index pgprocno).  An
+ * entry is used at most once, only by the backend whose pid it names, only
+ * for the error the signal it names raises, and only until it expires: a
+ * later cancel by someone else is not relabelled.
+ */
+typedef struct LifeguardReason
+{
+	slock_t		mutex;
+	int			pid;			/* 0 = no reason pending */
+	int			sig;			/* SIGINT (cancel) or SIGTERM (terminate) */
+	TimestampTz expires;
+	char		message[LIFEGUARD_REASON_LEN];	/* 'policy "x": ... exceeded' */
+	char		detail[LIFEGUARD_REASON_LEN];
+} LifeguardReason;
+
+/*
+ * The duty's shared memory.
+ *
+ * Locking protocol.  reasons[i].mutex (one spinlock per entry) protects
+ * that entry.  The worker fills the entry of the backend it is about to
+ * signal (before kill()); that backend's emit_log_hook, raising the cancel
+ * or terminate error, copies the entry and clears it.  Holders copy at
+ * most two short strings and a few fields.  A backend takes only its own
+ * entry's spinlock, the worker one entry's at a time, with nothing else
+ * held.  lock_graphs is an atomic, added to by the worker and read by
+ * anyone without a lock.
+ */
+typedef struct LimitState
+{
+	pg_atomic_uint64 lock_graphs;	/* lock graphs built, all workers */
+	LifeguardReason reasons[FLEXIBLE_ARRAY_MEMBER];	/* MaxConnections */
+} LimitState;
+
+static LimitState *Limits = NULL;
 
 static emit_log_hook_type prev_emit_log_hook = NULL;
 
@@ -169,7 +216,7 @@ lifeguard_emit_log(ErrorData *edata)
 	char		message[LIFEGUARD_REASON_LEN];
 	char		detail[LIFEGUARD_REASON_LEN];
 
-	if (LifeguardReasons != NULL && MyProc != NULL &&
+	if (Limits != NULL && MyProc != NULL &&
 		MyProc->pgprocno < MaxConnections && edata->message_id != NULL)
 	{
 		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED &&
@@ -185,7 +232,7 @@ lifeguard_emit_log(ErrorData *edata)
 		{
 			TimestampTz now = GetCurrentTimestamp();
 
-			r = &LifeguardReasons[MyProc->pgprocno];
+			r = &Limits->reasons[MyProc->pgprocno];
 			SpinLockAcquire(&r->mutex);
 			if (r->pid == MyProcPid && r->sig == sig && now < r->expires)
 			{
@@ -216,8 +263,8 @@ lifeguard_emit_log(ErrorData *edata)
 		prev_emit_log_hook(edata);
 }
 
-void
-lifeguard_enforce_install_hooks(void)
+static void
+limits_install_hooks(void)
 {
 	prev_emit_log_hook = emit_log_hook;
 	emit_log_hook = lifeguard_emit_log;
@@ -228,7 +275,7 @@ static void
 set_reason(const LifeguardSession *s, int sig, TimestampTz now,
 		   const char *message, const char *detail)
 {
-	LifeguardReason *r = &LifeguardReasons[s->pgprocno];
+	LifeguardReason *r = &Limits->reasons[s->pgprocno];
 
 	SpinLockAcquire(&r->mutex);
 	r->pid = s->pid;
@@ -243,7 +290,7 @@ set_reason(const LifeguardSession *s, int sig, TimestampTz now,
 static void
 clear_reason(const LifeguardSession *s)
 {
-	LifeguardReason *r = &LifeguardReasons[s->pgprocno];
+	LifeguardReason *r = &Limits->reasons[s->pgprocno];
 
 	SpinLockAcquire(&r->mutex);
 	if (r->pid == s->pid)
@@ -257,9 +304,8 @@ clear_reason(const LifeguardSession *s)
  */
 
 /* Does any of these policies set a limit this module enforces? */
-bool
-lifeguard_policies_limit_sessions(const LifeguardPolicy *policies,
-								  int npolicies)
+static bool
+policies_limit_sessions(const LifeguardPolicy *policies, int npolicies)
 {
 	int			i;
 	int			k;
@@ -623,9 +669,7 @@ find_blockers(LifeguardSession *sessions, int n,
 	int			j;
 
 	nnodes = lifeguard_build_lock_graph(&nodes, &edges, &nedges);
-	SpinLockAcquire(&LifeguardState->mutex);
-	LifeguardState->worker.lock_graphs++;
-	SpinLockRelease(&LifeguardState->mutex);
+	pg_atomic_fetch_add_u64(&Limits->lock_graphs, 1);
 
 	for (i = 0; i < nnodes; i++)
 	{
@@ -673,22 +717,50 @@ find_blockers(LifeguardSession *sessions, int n,
  * When the worker should tick next for a limit about to be broken, or 0;
  * see next_due.
  */
-TimestampTz
-lifeguard_enforce_next_due(void)
+static TimestampTz
+limits_next_due(TimestampTz now)
 {
 	return next_due;
 }
 
-/*
- * The worker's enforcement for one tick.  "sessions" are this tick's
- * (lifeguard_collect_sessions); runs outside any transaction and opens one
- * only when there is an offence to act on.
- */
-void
-lifeguard_enforce_tick(TimestampTz now, const LifeguardSlotCounts *counts,
-					   LifeguardSession *sessions, int n,
-					   const LifeguardPolicy *policies, int npolicies)
+/* The policies in force, copied at most once per tick (worker only) */
+static LifeguardPolicy *
+tick_policies(int *npolicies)
 {
+	static LifeguardPolicy *policies = NULL;
+
+	if (policies == NULL)
+		policies = MemoryContextAlloc(TopMemoryContext,
+									  sizeof(LifeguardPolicy) * LIFEGUARD_MAX_POLICIES);
+	*npolicies = lifeguard_policies_copy(policies);
+	return policies;
+}
+
+/* Does this tick need the sessions: does any policy set a time limit? */
+static bool
+limits_need_sessions(void)
+{
+	int			n;
+	LifeguardPolicy *policies = tick_policies(&n);
+
+	return policies_limit_sessions(policies, n);
+}
+
+/*
+ * The duty's tick: enforcement on this tick's sessions (sessions.c).
+ * Runs outside any transaction and opens one only when there is an
+ * offence to act on.
+ */
+static void
+limits_tick(LifeguardTick *tick)
+{
+	TimestampTz now = tick->now;
+	const LifeguardSlotCounts *counts = &tick->counts;
+	LifeguardSession *sessions = tick->sessions;
+	int			n = tick->nsessions;
+	int			npolicies;
+	LifeguardPolicy *policies = tick_policies(&npolicies);
+
 	int64		min_ms[LG_LIMIT_NKINDS];
 	bool		any = false;
 	bool	   *matches;
@@ -807,3 +879,46 @@ lifeguard_enforce_tick(TimestampTz now, const LifeguardSlotCounts *counts,
 			acted[k++] = acted[i];
 	nacted = k;
 }
+
+/* Lock graphs the worker built since server start (worker_status()) */
+uint64
+lifeguard_lock_graphs_built(void)
+{
+	return Limits ? pg_atomic_read_u64(&Limits->lock_graphs) : 0;
+}
+
+static Size
+limits_shmem_size(void)
+{
+	return add_size(offsetof(LimitState, reasons),
+					mul_size(MaxConnections, sizeof(LifeguardReason)));
+}
+
+static void
+limits_shmem_attach(void *ptr, bool found, LWLockPadded *locks)
+{
+	int			i;
+
+	Limits = (LimitState *) ptr;
+	if (!found)
+	{
+		pg_atomic_init_u64(&Limits->lock_graphs, 0);
+		for (i = 0; i < MaxConnections; i++)
+			SpinLockInit(&Limits->reasons[i].mutex);
+	}
+}
+
+/*
+ * The time limits and locks duty: statement, lock wait, idle in
+ * transaction, transaction and blocking limits, each tick; the reasons a
+ * signalled client is told, in shared memory.
+ */
+const LifeguardDuty lifeguard_limits_duty = {
+	.name = "time limit duty",
+	.shmem = {"pg_lifeguard limits", limits_shmem_size, 0, limits_shmem_attach},
+	.install_hooks = limits_install_hooks,
+	.tick = limits_tick,
+	.uses_snapshot = true,
+	.needs_sessions = limits_need_sessions,
+	.next_due = limits_next_due,
+};

@@ -42,6 +42,7 @@
 #include "utils/wait_event.h"
 
 #include "core/lifeguard.h"
+#include "core/privileges.h"
 #include "limits/locks.h"
 #include "slots/slots.h"
 

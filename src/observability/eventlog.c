@@ -71,11 +71,14 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
+#include "core/events.h"
 #include "core/lifeguard.h"
-#include "events/eventlog.h"
-#include "events/events.h"
-#include "core/shmem.h"
+#include "core/ring.h"
 #include "core/worker.h"
+#include "core/xact.h"
+#include "observability/eventlog.h"
+#include "observability/http.h"
+#include "observability/observability.h"
 
 /* Most events written (or notified) per tick */
 #define EVENTLOG_BATCH			100
@@ -116,10 +119,10 @@ static TimestampTz last_warning_at = 0;
 static void
 advance_mark(uint64 *mark, uint64 seq)
 {
-	LWLockAcquire(LifeguardState->lock, LW_EXCLUSIVE);
+	LWLockAcquire(LifeguardEvents->lock, LW_EXCLUSIVE);
 	if (*mark < seq)
 		*mark = seq;
-	LWLockRelease(LifeguardState->lock);
+	LWLockRelease(LifeguardEvents->lock);
 }
 
 /*
@@ -329,7 +332,7 @@ write_table(EventlogWork work, const LifeguardEvent *events, int n,
 static void
 persist_events(bool writable)
 {
-	LifeguardShared *s = LifeguardState;
+	LifeguardEventRing *s = LifeguardEvents;
 	uint64		lost;
 	int			n;
 
@@ -351,7 +354,7 @@ persist_events(bool writable)
 uint64
 lifeguard_events_pending(void)
 {
-	LifeguardShared *s = LifeguardState;
+	LifeguardEventRing *s = LifeguardEvents;
 	uint64		pending;
 
 	LWLockAcquire(s->lock, LW_SHARED);
@@ -426,7 +429,7 @@ notify_payload(StringInfo buf, const LifeguardEvent *ev)
 static void
 notify_events(bool can_notify)
 {
-	LifeguardShared *s = LifeguardState;
+	LifeguardEventRing *s = LifeguardEvents;
 	MemoryContext oldcxt = CurrentMemoryContext;
 	LOCKTAG		tag;
 	uint64		lost;
@@ -493,14 +496,14 @@ notify_events(bool can_notify)
 }
 
 /*
- * The worker's part, once per tick: write events, prune, notify.
- * "installed" says whether the extension (so the table) exists in the
- * worker's database.
+ * The events duty's tick: write events, prune, notify.  Writes only when
+ * the extension (so the table) exists in the worker's database.
  */
 void
-lifeguard_eventlog_tick(TimestampTz now, bool installed)
+lifeguard_eventlog_tick(LifeguardTick *tick)
 {
-	bool		writable = installed && !RecoveryInProgress();
+	TimestampTz now = tick->now;
+	bool		writable = tick->installed && !RecoveryInProgress();
 
 	if (batch == NULL)
 		batch = MemoryContextAlloc(TopMemoryContext,
@@ -521,3 +524,14 @@ lifeguard_eventlog_tick(TimestampTz now, bool installed)
 
 	notify_events(lifeguard_notify && !RecoveryInProgress());
 }
+
+/*
+ * The events and observability duty, in the worker: each tick, write the
+ * new events to lifeguard.events, prune it and send NOTIFY.  Last in the
+ * worker's list, so that a tick's events are written in the same tick.
+ */
+const LifeguardDuty lifeguard_observability_duty = {
+	.name = "event log duty",
+	.install_hooks = lifeguard_register_http_worker,
+	.tick = lifeguard_eventlog_tick,
+};

@@ -13,9 +13,10 @@
 #include "lib/stringinfo.h"
 #include "utils/timestamp.h"
 
-#include "events/events.h"
+#include "core/duty.h"
+#include "core/events.h"
 
-extern void lifeguard_eventlog_tick(TimestampTz now, bool installed);
+extern void lifeguard_eventlog_tick(LifeguardTick *tick);
 extern void lifeguard_event_json(StringInfo buf, const LifeguardEvent *ev);
 extern uint64 lifeguard_events_pending(void);
 

@@ -66,11 +66,13 @@
 #include "utils/wait_event.h"
 
 #include "core/lifeguard.h"
-#include "events/eventlog.h"
-#include "events/http.h"
-#include "events/metrics.h"
+#include "core/privileges.h"
 #include "core/shmem.h"
 #include "core/worker.h"
+#include "core/xact.h"
+#include "observability/eventlog.h"
+#include "observability/http.h"
+#include "observability/metrics.h"
 
 #define HTTP_MAX_CLIENTS		16
 #define HTTP_MAX_REQUEST		8192
@@ -109,14 +111,16 @@ static pgsocket listen_fd = PGINVALID_SOCKET;
 static TimestampTz accept_paused_until = 0;
 
 /*
- * Register the HTTP worker; called from _PG_init in the postmaster when
- * lifeguard.http_port is not 0.
+ * Register the HTTP worker, unless lifeguard.http_port is 0; called from
+ * _PG_init in the postmaster (the observability duty's install_hooks).
  */
 void
 lifeguard_register_http_worker(void)
 {
 	BackgroundWorker worker;
 
+	if (lifeguard_http_port == 0)
+		return;
 	lifeguard_describe_worker(&worker, "pg_lifeguard http",
 							  "lifeguard_http_main", HTTP_RESTART_SECONDS);
 	RegisterBackgroundWorker(&worker);
@@ -366,9 +370,9 @@ serve_path(HttpClient *c, const char *path, const char *query)
 	}
 	else if (strcmp(path, "/health") == 0)
 	{
-		LifeguardHealth level = lifeguard_health_json(&body);
+		LifeguardLevel level = lifeguard_health_json(&body);
 
-		if (level == LG_HEALTH_CRITICAL)
+		if (level == LG_LEVEL_CRITICAL)
 			respond(c, 503, "Service Unavailable", "application/json",
 					NULL, body.data, body.len);
 		else
@@ -659,7 +663,7 @@ lifeguard_http_main(Datum main_arg)
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 
-	if (LifeguardState == NULL)
+	if (!lifeguard_shmem_attached())
 		ereport(FATAL,
 				(errmsg("pg_lifeguard: shared memory is not initialized")));
 

@@ -37,12 +37,17 @@
 #include "utils/json.h"
 #include "utils/timestamp.h"
 
+#include "checks/checks.h"
+#include "core/events.h"
 #include "core/lifeguard.h"
-#include "events/eventlog.h"
-#include "events/events.h"
-#include "events/metrics.h"
+#include "core/privileges.h"
+#include "core/ring.h"
 #include "core/sessions.h"
-#include "core/shmem.h"
+#include "core/worker.h"
+#include "observability/eventlog.h"
+#include "observability/metrics.h"
+#include "policy/policy.h"
+#include "slots/slots.h"
 
 PG_FUNCTION_INFO_V1(lifeguard_metrics);
 
@@ -75,38 +80,16 @@ typedef struct Snapshot
 static void
 take_snapshot(Snapshot *snap, bool with_sessions)
 {
-	LifeguardShared *s = LifeguardState;
-	int			i;
-
 	snap->now = GetCurrentTimestamp();
 	snap->nsessions = lifeguard_collect_sessions(with_sessions ? &snap->sessions : NULL,
 												 &snap->counts);
 	if (!with_sessions)
 		snap->sessions = NULL;
 
-	SpinLockAcquire(&s->mutex);
-	memcpy(&snap->worker, &s->worker, sizeof(LifeguardWorkerState));
-	SpinLockRelease(&s->mutex);
-
-	LWLockAcquire(s->policy_lock, LW_SHARED);
-	snap->npolicies = s->npolicies;
-	LWLockRelease(s->policy_lock);
-
+	lifeguard_worker_state(&snap->worker);
+	snap->npolicies = lifeguard_policies_count();
 	snap->alerts = palloc(sizeof(LifeguardAlert) * LIFEGUARD_MAX_ALERTS);
-	snap->nalerts = 0;
-	LWLockAcquire(s->alert_lock, LW_SHARED);
-	snap->checks = s->checks;
-	for (i = 0; i < LIFEGUARD_MAX_ALERTS; i++)
-	{
-		LifeguardAlert *a = &s->alerts[i];
-
-		/* tables and jobs with a problem; not "extension missing" marks */
-		if (OidIsValid(a->dbid) && a->level > 0 &&
-			(OidIsValid(a->relid) ||
-			 (a->job[0] != '\0' && a->job[0] != LIFEGUARD_ALERT_NOTE)))
-			memcpy(&snap->alerts[snap->nalerts++], a, sizeof(LifeguardAlert));
-	}
-	LWLockRelease(s->alert_lock);
+	snap->nalerts = lifeguard_alerts_copy(snap->alerts, &snap->checks);
 
 	snap->names = lifeguard_lock_role_catalogs();
 }
@@ -317,14 +300,17 @@ static const char *const job_levels[] = {"ok", "late", "failing", "escalated"};
 void
 lifeguard_metrics_text(StringInfo buf)
 {
-	LifeguardShared *s = LifeguardState;
+	LifeguardEventRing *s = LifeguardEvents;
 	Snapshot	snap;
 	const LifeguardSlotCounts *c = &snap.counts;
 	int			partition_levels[3] = {0, 0, 0};
 	int			job_counts[4] = {0, 0, 0, 0};
+	uint64		login_calls;
+	uint64		login_ns;
 	int			i;
 
 	take_snapshot(&snap, true);
+	lifeguard_login_hook_stats(&login_calls, &login_ns);
 
 	/* client slots */
 	family(buf, "pg_lifeguard_slots_max", "gauge",
@@ -449,12 +435,10 @@ lifeguard_metrics_text(StringInfo buf)
 	sample(buf, "pg_lifeguard_policies", snap.npolicies);
 	family(buf, "pg_lifeguard_login_hook_calls_total", "counter",
 		   "Logins the login hook checked.");
-	sample(buf, "pg_lifeguard_login_hook_calls_total",
-		   pg_atomic_read_u64(&s->login_hook_calls));
+	sample(buf, "pg_lifeguard_login_hook_calls_total", login_calls);
 	family(buf, "pg_lifeguard_login_hook_seconds_total", "counter",
 		   "Time the login hook spent on them.");
-	sample(buf, "pg_lifeguard_login_hook_seconds_total",
-		   pg_atomic_read_u64(&s->login_hook_ns) / 1e9);
+	sample(buf, "pg_lifeguard_login_hook_seconds_total", login_ns / 1e9);
 
 	/* partitions and jobs */
 	for (i = 0; i < snap.nalerts; i++)
@@ -498,11 +482,11 @@ lifeguard_metrics_text(StringInfo buf)
 
 /* One reason of the health summary, with the level it stands for */
 static void
-add_reason(StringInfo reasons, LifeguardHealth *level, LifeguardHealth at,
+add_reason(StringInfo reasons, LifeguardLevel *level, LifeguardLevel at,
 		   const char *fmt,...) pg_attribute_printf(4, 5);
 
 static void
-add_reason(StringInfo reasons, LifeguardHealth *level, LifeguardHealth at,
+add_reason(StringInfo reasons, LifeguardLevel *level, LifeguardLevel at,
 		   const char *fmt,...)
 {
 	StringInfoData text;
@@ -533,13 +517,13 @@ add_reason(StringInfo reasons, LifeguardHealth *level, LifeguardHealth at,
  * "reasons": [...], "slots": {...}, "worker": {...}}.  Returns the level.
  * Caller is in a transaction.
  */
-LifeguardHealth
+LifeguardLevel
 lifeguard_health_json(StringInfo buf)
 {
 	Snapshot	snap;
 	const LifeguardSlotCounts *c = &snap.counts;
 	const LifeguardWorkerState *w = &snap.worker;
-	LifeguardHealth level = LG_HEALTH_OK;
+	LifeguardLevel level = LG_LEVEL_OK;
 	StringInfoData reasons;
 	double		stale_after;
 	double		tick_age;
@@ -550,33 +534,33 @@ lifeguard_health_json(StringInfo buf)
 	initStringInfo(&reasons);
 	appendStringInfoChar(&reasons, '[');
 
-	if (c->status != LG_SLOTS_OK)
+	if (c->status != LG_LEVEL_OK)
 		add_reason(&reasons, &level,
-				   c->status == LG_SLOTS_CRITICAL ? LG_HEALTH_CRITICAL : LG_HEALTH_WARNING,
+				   c->status == LG_LEVEL_CRITICAL ? LG_LEVEL_CRITICAL : LG_LEVEL_WARNING,
 				   "client slots %s: %d of %d usable slots in use (%.0f%%)",
-				   lifeguard_slot_status_name(c->status), c->used, c->usable,
+				   lifeguard_level_name(c->status), c->used, c->usable,
 				   c->used_pct);
 
 	/* a worker that has not ticked for 3 naptimes (at least 10 s) is stuck */
 	stale_after = Max(3.0 * lifeguard_naptime / 1000.0, 10.0);
 	tick_age = seconds_between(w->last_tick_at, snap.now);
 	if (!worker_alive(w))
-		add_reason(&reasons, &level, LG_HEALTH_CRITICAL,
+		add_reason(&reasons, &level, LG_LEVEL_CRITICAL,
 				   "the pg_lifeguard worker is not running");
 	else if (w->last_tick_at != 0 && tick_age > stale_after)
-		add_reason(&reasons, &level, LG_HEALTH_CRITICAL,
+		add_reason(&reasons, &level, LG_LEVEL_CRITICAL,
 				   "the pg_lifeguard worker has not ticked for %.0f s", tick_age);
 	else if (w->phase == LG_WORKER_WAITING)
-		add_reason(&reasons, &level, LG_HEALTH_WARNING,
+		add_reason(&reasons, &level, LG_LEVEL_WARNING,
 				   "extension %s is not created in database \"%s\"",
 				   LIFEGUARD_EXTENSION, w->database);
 	else if (w->phase == LG_WORKER_DISABLED)
-		add_reason(&reasons, &level, LG_HEALTH_WARNING,
+		add_reason(&reasons, &level, LG_LEVEL_WARNING,
 				   "lifeguard.enabled is off: nothing is enforced");
 
 	lock_wait = seconds_between(c->oldest_lock_wait, snap.now);
 	if (c->waiting > 0 && lock_wait > LIFEGUARD_HEALTH_LOCK_WAIT_S)
-		add_reason(&reasons, &level, LG_HEALTH_WARNING,
+		add_reason(&reasons, &level, LG_LEVEL_WARNING,
 				   "%d sessions wait on locks, the longest for %.0f s",
 				   c->waiting, lock_wait);
 
@@ -587,25 +571,25 @@ lifeguard_health_json(StringInfo buf)
 
 		if (OidIsValid(a->relid))
 			add_reason(&reasons, &level,
-					   a->level >= 2 ? LG_HEALTH_CRITICAL : LG_HEALTH_WARNING,
+					   a->level >= 2 ? LG_LEVEL_CRITICAL : LG_LEVEL_WARNING,
 					   "partitioned table %s in database \"%s\": %s",
 					   a->table, db, a->level >= 2 ? "critical" : "warning");
 		else
 			add_reason(&reasons, &level,
-					   a->level >= 3 ? LG_HEALTH_CRITICAL : LG_HEALTH_WARNING,
+					   a->level >= 3 ? LG_LEVEL_CRITICAL : LG_LEVEL_WARNING,
 					   "job \"%s\" in database \"%s\": %s",
 					   a->job, db, job_levels[Min(a->level, 3)]);
 	}
 	appendStringInfoChar(&reasons, ']');
 
 	appendStringInfoString(buf, "{\"status\": ");
-	escape_json(buf, lifeguard_health_name(level));
+	escape_json(buf, lifeguard_level_name(level));
 	appendStringInfo(buf, ", \"reasons\": %s", reasons.data);
 	appendStringInfo(buf,
 					 ", \"slots\": {\"used\": %d, \"usable\": %d, \"max_connections\": %d, "
 					 "\"used_pct\": %.1f, \"status\": ",
 					 c->used, c->usable, c->max_connections, c->used_pct);
-	escape_json(buf, lifeguard_slot_status_name(c->status));
+	escape_json(buf, lifeguard_level_name(c->status));
 	appendStringInfo(buf, ", \"lock_waiters\": %d}", c->waiting);
 	appendStringInfo(buf, ", \"worker\": {\"pid\": %d, \"state\": ",
 					 (int) w->pid);

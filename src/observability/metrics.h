@@ -18,7 +18,7 @@
 
 #include "lib/stringinfo.h"
 
-#include "checks/partitions.h"
+#include "core/lifeguard.h"
 
 /* Most label values per dimension (role, database, application) */
 #define LIFEGUARD_METRICS_TOP		20
@@ -27,6 +27,6 @@
 #define LIFEGUARD_HEALTH_LOCK_WAIT_S	60
 
 extern void lifeguard_metrics_text(StringInfo buf);
-extern LifeguardHealth lifeguard_health_json(StringInfo buf);
+extern LifeguardLevel lifeguard_health_json(StringInfo buf);
 
 #endif							/* LIFEGUARD_METRICS_H */

@@ -18,6 +18,36 @@
  * application_name.  A matcher naming a role or database that does not
  * exist matches nothing.
  *
+ * Admission: at login (the slots duty's hook), a session is counted in
+ * every policy it matches, unless a cap that applies to it is full
+ * (lifeguard_policy_admit()); at exit it is uncounted.  Superusers and
+ * admins are not held to a cap by a policy that does not name their role.
+ *
+ * Locking protocol
+ * ----------------
+ *
+ * PolicyState->lock (LWLock) protects generation, need_database,
+ * npolicies, policies[], connections[] and every backends[] entry.
+ *	- The login hook takes it LW_EXCLUSIVE once per login: fills its own
+ *	  entry, checks every matching cap and, unless refused, increments the
+ *	  counts of the policies it matches, all in one critical section, so a
+ *	  burst of simultaneous logins cannot overshoot a cap.  O(policies).
+ *	  What needs the catalogs (the database's OID, whether the role is an
+ *	  admin) is found with the lock released, and the check starts again.
+ *	- A backend's exit callback takes it LW_EXCLUSIVE to decrement what its
+ *	  entry counted (only if the generation is still current) and clear it.
+ *	- The worker takes it LW_EXCLUSIVE to publish a new set of policies: it
+ *	  bumps the generation and recounts every entry against the new set
+ *	  (O(max_connections x policies), only when the policies changed).
+ *	- Readers (policy_status(), lifeguard_policies_copy()) take it
+ *	  LW_SHARED and copy what they need.
+ *	Nothing else is locked while it is held; events are recorded after it
+ *	is released.
+ *
+ * "changed" is an atomic counter, bumped without a lock by a committing
+ * transaction that changed lifeguard.policies; the worker reads it without
+ * a lock.
+ *
  * Copyright (c) 2026, pg_lifeguard developers
  *
  *-------------------------------------------------------------------------
@@ -26,30 +56,76 @@
 
 #include <math.h>
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "access/table.h"
 #include "access/xact.h"
+#include "catalog/indexing.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_database.h"
 #include "commands/dbcommands.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "storage/ipc.h"
 #include "storage/lmgr.h"
 #include "storage/proc.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 #include "core/lifeguard.h"
-#include "policy/policy.h"
-#include "core/shmem.h"
+#include "core/privileges.h"
 #include "core/worker.h"
+#include "policy/policy.h"
 
 PG_FUNCTION_INFO_V1(lifeguard_policies_changed);
 PG_FUNCTION_INFO_V1(lifeguard_policy_status);
 
 #define POLICY_STATUS_COLS	(10 + LG_LIMIT_NKINDS + 1)
+
+/* The worker rereads the table at least this often (a role created later) */
+#define POLICY_RECHECK_MS	5000
+
+/*
+ * What a client backend counted itself in at login, so that it can uncount
+ * itself at exit and the worker can recount everyone when policies change.
+ * One entry per client PGPROC (index pgprocno).
+ */
+typedef struct BackendEntry
+{
+	int			pid;			/* 0 = entry unused */
+	Oid			roleid;
+	Oid			dbid;
+	uint64		generation;		/* policy generation "counted" refers to */
+	uint64		counted[LIFEGUARD_POLICY_WORDS];	/* bitmap of policies */
+	char		appname[NAMEDATALEN];	/* application_name at login */
+} BackendEntry;
+
+/* The duty's shared memory; see "Locking protocol" above */
+typedef struct PolicyState
+{
+	LWLock	   *lock;
+	uint64		generation;
+	bool		need_database;	/* some policy sets database_name */
+	int			npolicies;
+	LifeguardPolicy policies[LIFEGUARD_MAX_POLICIES];
+	int			connections[LIFEGUARD_MAX_POLICIES];
+	pg_atomic_uint64 changed;
+	BackendEntry backends[FLEXIBLE_ARRAY_MEMBER];	/* MaxConnections */
+} PolicyState;
+
+static PolicyState *Policies = NULL;
+
+/* Backend: its exit callback is registered */
+static bool uncount_registered = false;
 
 /* Worker: value of policies_changed when the table was last read */
 static uint64 seen_changes = 0;
@@ -263,35 +339,35 @@ load_policies(LifeguardPolicy *dst)
 
 /*
  * Install a new set of policies, unless it equals the one in force, and
- * recount every session against it.  See shmem.c for the locking.
+ * recount every session against it.
  */
 static void
 publish_policies(const LifeguardPolicy *policies, int n)
 {
-	LifeguardShared *s = LifeguardState;
+	PolicyState *s = Policies;
 	uint64		generation;
 	int			i;
 	int			j;
 
-	LWLockAcquire(s->policy_lock, LW_EXCLUSIVE);
+	LWLockAcquire(s->lock, LW_EXCLUSIVE);
 	if (published_once && n == s->npolicies &&
 		memcmp(s->policies, policies, n * sizeof(LifeguardPolicy)) == 0)
 	{
-		LWLockRelease(s->policy_lock);
+		LWLockRelease(s->lock);
 		return;
 	}
 
 	memcpy(s->policies, policies, n * sizeof(LifeguardPolicy));
 	s->npolicies = n;
-	s->policies_need_database = false;
+	s->need_database = false;
 	for (j = 0; j < n; j++)
-		s->policies_need_database |= policies[j].has_database;
-	generation = ++s->policy_generation;
-	memset(s->policy_connections, 0, sizeof(s->policy_connections));
+		s->need_database |= policies[j].has_database;
+	generation = ++s->generation;
+	memset(s->connections, 0, sizeof(s->connections));
 
 	for (i = 0; i < MaxConnections; i++)
 	{
-		LifeguardBackendEntry *e = &LifeguardBackends[i];
+		BackendEntry *e = &s->backends[i];
 
 		if (e->pid == 0)
 			continue;
@@ -311,12 +387,12 @@ publish_policies(const LifeguardPolicy *policies, int n)
 										 e->appname))
 			{
 				e->counted[j / 64] |= UINT64CONST(1) << (j % 64);
-				s->policy_connections[j]++;
+				s->connections[j]++;
 			}
 		}
 		e->generation = generation;
 	}
-	LWLockRelease(s->policy_lock);
+	LWLockRelease(s->lock);
 
 	published_once = true;
 	ereport(LOG,
@@ -329,10 +405,10 @@ publish_policies(const LifeguardPolicy *policies, int n)
  * read, or when "force" (a periodic recheck).  Without the extension there
  * are no policies.  Caller is in a transaction.
  */
-void
-lifeguard_policies_refresh(bool extension_present, bool force)
+static void
+policies_refresh(bool extension_present, bool force)
 {
-	uint64		changes = pg_atomic_read_u64(&LifeguardState->policies_changed);
+	uint64		changes = pg_atomic_read_u64(&Policies->changed);
 	LifeguardPolicy *policies;
 	int			n = 0;
 
@@ -355,13 +431,37 @@ lifeguard_policies_refresh(bool extension_present, bool force)
 }
 
 /*
- * Does the worker have policy changes to pick up?
+ * The policy duty's tick: read and publish the policies when they changed,
+ * at every periodic recheck, and when the extension came or went, in a
+ * short transaction of its own.  Never waits for lifeguard.policies' lock
+ * (load_policies()).  When this fails, the policies published last stay in
+ * force.
  */
-bool
-lifeguard_policies_stale(void)
+static void
+policies_tick(LifeguardTick *tick)
 {
-	return !published_once ||
-		pg_atomic_read_u64(&LifeguardState->policies_changed) != seen_changes;
+	static int	installed = -1;
+	static TimestampTz last_read = 0;
+	bool		force;
+
+	if (!tick->extension_known)
+		return;					/* pg_extension was busy: nothing known yet */
+	force = (installed != (int) tick->installed ||
+			 TimestampDifferenceExceeds(last_read, tick->now,
+										POLICY_RECHECK_MS));
+	if (!force && published_once &&
+		pg_atomic_read_u64(&Policies->changed) == seen_changes)
+		return;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	policies_refresh(tick->installed, force);
+	CommitTransactionCommand();
+	if (force)
+	{
+		installed = tick->installed;
+		last_read = tick->now;
+	}
 }
 
 /*
@@ -373,10 +473,10 @@ lifeguard_policies_copy(LifeguardPolicy *dst)
 {
 	int			n;
 
-	LWLockAcquire(LifeguardState->policy_lock, LW_SHARED);
-	n = LifeguardState->npolicies;
-	memcpy(dst, LifeguardState->policies, n * sizeof(LifeguardPolicy));
-	LWLockRelease(LifeguardState->policy_lock);
+	LWLockAcquire(Policies->lock, LW_SHARED);
+	n = Policies->npolicies;
+	memcpy(dst, Policies->policies, n * sizeof(LifeguardPolicy));
+	LWLockRelease(Policies->lock);
 	return n;
 }
 
@@ -390,9 +490,9 @@ policies_xact_callback(XactEvent event, void *arg)
 	switch (event)
 	{
 		case XACT_EVENT_COMMIT:
-			if (change_pending && LifeguardState != NULL)
+			if (change_pending && Policies != NULL)
 			{
-				pg_atomic_fetch_add_u64(&LifeguardState->policies_changed, 1);
+				pg_atomic_fetch_add_u64(&Policies->changed, 1);
 				lifeguard_wake_worker();
 			}
 			change_pending = false;
@@ -496,12 +596,12 @@ lifeguard_policy_status(PG_FUNCTION_ARGS)
 
 	policies = palloc(sizeof(LifeguardPolicy) * LIFEGUARD_MAX_POLICIES);
 	counts = palloc(sizeof(int) * LIFEGUARD_MAX_POLICIES);
-	LWLockAcquire(LifeguardState->policy_lock, LW_SHARED);
-	n = LifeguardState->npolicies;
-	memcpy(policies, LifeguardState->policies, n * sizeof(LifeguardPolicy));
-	memcpy(counts, LifeguardState->policy_connections, n * sizeof(int));
-	generation = LifeguardState->policy_generation;
-	LWLockRelease(LifeguardState->policy_lock);
+	LWLockAcquire(Policies->lock, LW_SHARED);
+	n = Policies->npolicies;
+	memcpy(policies, Policies->policies, n * sizeof(LifeguardPolicy));
+	memcpy(counts, Policies->connections, n * sizeof(int));
+	generation = Policies->generation;
+	LWLockRelease(Policies->lock);
 
 	for (i = 0; i < n; i++)
 	{
@@ -549,3 +649,203 @@ lifeguard_policy_status(PG_FUNCTION_ARGS)
 
 	PG_RETURN_VOID();
 }
+
+/* ----------------------------------------------------------------
+ * Admission: counting client sessions in their policies
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * before_shmem_exit callback: uncount this session from its policies.
+ */
+static void
+uncount_session(int code, Datum arg)
+{
+	BackendEntry *e;
+	int			i;
+
+	if (MyProc == NULL || Policies == NULL)
+		return;
+	e = &Policies->backends[MyProc->pgprocno];
+
+	LWLockAcquire(Policies->lock, LW_EXCLUSIVE);
+	if (e->pid == MyProcPid)
+	{
+		if (e->generation == Policies->generation)
+		{
+			for (i = 0; i < Policies->npolicies; i++)
+				if (e->counted[i / 64] & (UINT64CONST(1) << (i % 64)))
+					Policies->connections[i]--;
+		}
+		memset(e, 0, sizeof(BackendEntry));
+	}
+	LWLockRelease(Policies->lock);
+}
+
+/*
+ * OID of the database the session asked for, or InvalidOid.  The session
+ * has not chosen its database yet, so this must read pg_database the way
+ * InitPostgres() itself does: through its index only once the critical
+ * shared relcache entries are built.  They are not while there is no
+ * shared relcache init file (global/pg_internal.init): after initdb, at
+ * server start, and whenever an invalidation of a shared catalog removes
+ * it (autovacuum of a shared catalog does, in production).  Opening the
+ * index then reads pg_class, which fails without a database ("cannot read
+ * pg_class without having selected a database"), and since a refused login
+ * writes no init file, every login would be refused until some other
+ * process wrote one.  get_database_oid() always uses the index.
+ */
+static Oid
+database_oid_at_login(const char *dbname)
+{
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	Oid			dbid = InvalidOid;
+
+	ScanKeyInit(&key,
+				Anum_pg_database_datname,
+				BTEqualStrategyNumber, F_NAMEEQ,
+				CStringGetDatum(dbname));
+	rel = table_open(DatabaseRelationId, AccessShareLock);
+	scan = systable_beginscan(rel, DatabaseNameIndexId,
+							  criticalSharedRelcachesBuilt, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+		dbid = ((Form_pg_database) GETSTRUCT(tup))->oid;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return dbid;
+}
+
+/*
+ * Count the calling backend, a client logging in as roleid to database
+ * dbname with appname, in every policy it matches, unless the cap of one
+ * that applies to it is full.  A cap applies to a superuser or an admin
+ * (lifeguard.admin_roles) only when its policy names the role.  Returns
+ * true, with *refused filled in, when a cap is full; the session is then
+ * counted in no policy if "enforce", in all it matches otherwise (a dry
+ * run lets it in).  At exit the session is uncounted.
+ */
+bool
+lifeguard_policy_admit(Oid roleid, const char *dbname, const char *appname,
+					   bool enforce, LifeguardCapRefusal *refused)
+{
+	PolicyState *s = Policies;
+	BackendEntry *e = &s->backends[MyProc->pgprocno];
+	Oid			dbid = InvalidOid;
+	bool		dbid_known = false;
+	bool		exempt = false;
+	bool		exempt_known = false;
+	int			violated;
+	int			i;
+
+	if (!uncount_registered)
+	{
+		before_shmem_exit(uncount_session, (Datum) 0);
+		uncount_registered = true;
+	}
+
+retry:
+	violated = -1;
+	LWLockAcquire(s->lock, LW_EXCLUSIVE);
+	if (s->need_database && !dbid_known)
+	{
+		/* a policy matches on database: look ours up, not under the lock */
+		LWLockRelease(s->lock);
+		dbid = database_oid_at_login(dbname);
+		dbid_known = true;
+		goto retry;
+	}
+	memset(e, 0, sizeof(BackendEntry));
+	e->roleid = roleid;
+	e->dbid = dbid;
+	strlcpy(e->appname, appname, NAMEDATALEN);
+
+	for (i = 0; i < s->npolicies; i++)
+	{
+		LifeguardPolicy *p = &s->policies[i];
+
+		if (!lifeguard_policy_matches(p, roleid, dbid, appname))
+			continue;
+		e->counted[i / 64] |= UINT64CONST(1) << (i % 64);
+		if (violated >= 0 || p->max_connections < 0 ||
+			s->connections[i] < p->max_connections)
+			continue;
+		if (!p->has_role && !exempt_known)
+		{
+			/* is this an admin?  Find out without holding the lock */
+			LWLockRelease(s->lock);
+			exempt = superuser_arg(roleid) || lifeguard_role_is_admin(roleid);
+			exempt_known = true;
+			goto retry;
+		}
+		if (p->has_role || !exempt)
+		{
+			violated = i;
+			strlcpy(refused->policy, p->name, NAMEDATALEN);
+			refused->cap = p->max_connections;
+			refused->in_use = s->connections[i];
+		}
+	}
+
+	if (violated >= 0 && enforce)
+		memset(e, 0, sizeof(BackendEntry));
+	else
+	{
+		for (i = 0; i < s->npolicies; i++)
+			if (e->counted[i / 64] & (UINT64CONST(1) << (i % 64)))
+				s->connections[i]++;
+		e->generation = s->generation;
+		e->pid = MyProcPid;
+	}
+	LWLockRelease(s->lock);
+
+	return violated >= 0;
+}
+
+/* Number of policies in force */
+int
+lifeguard_policies_count(void)
+{
+	int			n;
+
+	if (Policies == NULL)
+		return 0;
+	LWLockAcquire(Policies->lock, LW_SHARED);
+	n = Policies->npolicies;
+	LWLockRelease(Policies->lock);
+	return n;
+}
+
+/* Bytes of the duty's shared memory: one backend entry per client slot */
+static Size
+policies_shmem_size(void)
+{
+	return add_size(offsetof(PolicyState, backends),
+					mul_size(MaxConnections, sizeof(BackendEntry)));
+}
+
+static void
+policies_shmem_attach(void *ptr, bool found, LWLockPadded *locks)
+{
+	Policies = (PolicyState *) ptr;
+	if (!found)
+	{
+		Policies->lock = &locks[0].lock;
+		pg_atomic_init_u64(&Policies->changed, 0);
+	}
+}
+
+/*
+ * The policy duty: the published policies and the sessions counted in
+ * them; first in the worker's list, so that every other duty sees this
+ * tick's policies.
+ */
+const LifeguardDuty lifeguard_policy_duty = {
+	.name = "policy reload",
+	.shmem = {"pg_lifeguard policies", policies_shmem_size, 1,
+	policies_shmem_attach},
+	.tick = policies_tick,
+};

@@ -11,6 +11,8 @@
 #ifndef LIFEGUARD_POLICY_H
 #define LIFEGUARD_POLICY_H
 
+#include "core/duty.h"
+
 /* Most enabled policies that can be published; the table refuses more */
 #define LIFEGUARD_MAX_POLICIES	128
 #define LIFEGUARD_POLICY_WORDS	(LIFEGUARD_MAX_POLICIES / 64)
@@ -69,10 +71,23 @@ typedef struct LifeguardPolicy
 extern bool lifeguard_like_match(const char *str, const char *pattern);
 extern bool lifeguard_policy_matches(const LifeguardPolicy *p, Oid roleid,
 									 Oid dbid, const char *appname);
-extern void lifeguard_policies_refresh(bool extension_present, bool force);
-extern bool lifeguard_policies_stale(void);
 extern int	lifeguard_policies_copy(LifeguardPolicy *dst);
+extern int	lifeguard_policies_count(void);
 extern const char *lifeguard_limit_name(LifeguardLimit limit);
 extern const char *lifeguard_action_name(LifeguardAction action);
+
+/* The policy whose cap refused a login, and its numbers at that moment */
+typedef struct LifeguardCapRefusal
+{
+	char		policy[NAMEDATALEN];
+	int			cap;
+	int			in_use;
+} LifeguardCapRefusal;
+
+extern bool lifeguard_policy_admit(Oid roleid, const char *dbname,
+								   const char *appname, bool enforce,
+								   LifeguardCapRefusal *refused);
+
+extern const LifeguardDuty lifeguard_policy_duty;
 
 #endif							/* LIFEGUARD_POLICY_H */

@@ -1,6 +1,6 @@
 # Helpers for test/t/050_hostile_schema.pl: find every function and
-# operator name that pg_lifeguard's SQL uses (the SPI text in src/*.c and the
-# install script sql/pg_lifeguard--*.sql), and plant look-alikes of them.
+# operator name that pg_lifeguard's SQL uses (the SPI text in src/**/*.c and the
+# install script extension/pg_lifeguard--*.sql), and plant look-alikes of them.
 #
 # A planted object, when run, says so in the server log (a WARNING, which
 # no rollback takes back), writes a row naming itself into the trap table
@@ -229,8 +229,8 @@ sub scan_sql_text
 	return;
 }
 
-# derive_names($repo): scan $repo/src/*.c (their string literals that are
-# SQL) and $repo/sql/pg_lifeguard--*.sql.  Returns (\%calls, \%ops,
+# derive_names($repo): scan $repo/src/**/*.c (their string literals that are
+# SQL) and $repo/extension/pg_lifeguard--*.sql.  Returns (\%calls, \%ops,
 # \@files, \%pinned): the names called, with the numbers of arguments seen
 # ('?' when not counted), the operator symbols, the files read, and which
 # of those names and symbols were seen qualified with pg_catalog.
@@ -238,7 +238,7 @@ sub derive_names
 {
 	my ($repo) = @_;
 	my (%calls, %ops, @files, %pinned);
-	for my $file (sort glob("$repo/src/*.c"))
+	for my $file (sort(glob("$repo/src/*.c"), glob("$repo/src/*/*.c")))
 	{
 		open my $fh, '<', $file or die "$file: $!";
 		my $src = do { local $/; <$fh> };
@@ -252,7 +252,7 @@ sub derive_names
 		}
 		push @files, "$file ($n SQL texts)" if $n;
 	}
-	for my $file (sort glob("$repo/sql/pg_lifeguard--*.sql"))
+	for my $file (sort glob("$repo/extension/pg_lifeguard--*.sql"))
 	{
 		open my $fh, '<', $file or die "$file: $!";
 		my $src = do { local $/; <$fh> };

@@ -6,8 +6,8 @@
 # (FATAL, SQLSTATE 53300) while a NON-superuser member of
 # lifeguard.admin_roles, and a superuser, still get in every time.  The
 # worker records the critical crossing and the way back; the database owner
-# keeps its owner privileges with the login hook active (PG15-NOTES.md:
-# the role-membership cache must not be filled in the hook); dry_run lets
+# keeps its owner privileges with the login hook active (the role-membership
+# cache must not be filled in the hook: see src/core/privileges.c); dry_run lets
 # the login in and records what it would have refused.
 use strict;
 use warnings;

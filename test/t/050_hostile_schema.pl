@@ -5,8 +5,8 @@
 # none of the planted code may run, and no role may gain a privilege.
 #
 #  - The names are found in the code at test time (HostileSchema.pm): the
-#    SQL in src/*.c's string literals (SPI text) and in
-#    sql/pg_lifeguard--*.sql (function bodies, views, report()'s queries);
+#    SQL in src/**/*.c's string literals (SPI text) and in
+#    extension/pg_lifeguard--*.sql (function bodies, views, report()'s queries);
 #    a call added later is planted without editing this test, and one that
 #    no planted signature can reach fails it.  Calls qualified with
 #    pg_catalog are planted too: should the qualification go, they are
@@ -56,7 +56,23 @@ my $t0 = time;
 
 # --- the names, from the code ----------------------------------------------
 my ($calls, $ops, $files, $pinned) = derive_names("$FindBin::RealBin/../..");
-note 'scanned: ' . join(', ', map { s{.*/(?=(?:src|sql)/)}{}r } @$files);
+note 'scanned: ' . join(', ', map { s{.*/(?=(?:src|extension)/)}{}r } @$files);
+# every C source that runs SQL, in whatever folder, and the install script
+my @runs_sql = grep {
+	open my $fh, '<', $_ or die "$_: $!";
+	my $src = do { local $/; <$fh> };
+	$src =~ /\bSPI_(?:execute|exec|prepare|cursor_open)\w*\(/;
+} (glob("$FindBin::RealBin/../../src/*.c"),
+	glob("$FindBin::RealBin/../../src/*/*.c"));
+my @missed = grep {
+	my $f = $_;
+	!grep { index($_, "$f ") == 0 } @$files
+} @runs_sql;
+ok(@runs_sql >= 4 && !@missed,
+	'the scan reads every C source that runs SQL (' . scalar(@runs_sql) . ')')
+  or diag 'not scanned: ' . join(', ', @missed);
+ok((grep { m{/extension/pg_lifeguard--[^/]*\.sql$} } @$files),
+	'... and the install script');
 note 'calls found (keywords not dropped yet; numbers of arguments): '
   . join(' ',
 	map { "$_(" . join(',', sort keys %{ $calls->{$_} }) . ')' }
