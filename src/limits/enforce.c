@@ -24,9 +24,10 @@
  *	                             nothing)
  *
  * Where several matching policies set the same limit, the smallest wins,
- * with its policy's action (on a tie, the stronger action).  A superuser's
- * session is subject only to policies that name its role; members of
- * lifeguard.admin_roles are never signalled.
+ * with its policy's action (on a tie, the stronger action).  The session of
+ * a superuser or of a member of lifeguard.admin_roles is bound only by the
+ * policies that name its role (the policy duty's resolver,
+ * lifeguard_policy_strictest()).
  *
  * What is done, by the winning policy's action:
  *
@@ -175,7 +176,8 @@ typedef struct Acted
 	TimestampTz since;
 	LifeguardAction done;		/* what was sent (LOG: reported only) */
 	bool		dry_run;		/* only reported, as "would_..." */
-	bool		exempt;			/* a superuser's or admin's: left alone */
+	bool		exempt;			/* a superuser's or admin's, bound by no
+								 * policy naming its role: left alone */
 	TimestampTz at;
 	bool		seen;			/* still an offence in this tick */
 } Acted;
@@ -311,39 +313,10 @@ policies_limit_sessions(const LifeguardPolicy *policies, int npolicies)
 	int			k;
 
 	for (i = 0; i < npolicies; i++)
-		for (k = 0; k < LG_LIMIT_NKINDS; k++)
+		for (k = 0; k < LG_LIMIT_NTIME; k++)
 			if (policies[i].limit_ms[k] >= 0)
 				return true;
 	return false;
-}
-
-/*
- * The policy setting the strictest "limit" among those that match (the
- * "matches" flags), only those naming the session's role when named_only;
- * -1 when none sets it.
- */
-static int
-strictest(const LifeguardPolicy *policies, int npolicies, const bool *matches,
-		  LifeguardLimit limit, bool named_only, Oid roleid)
-{
-	int			best = -1;
-	int			i;
-
-	for (i = 0; i < npolicies; i++)
-	{
-		const LifeguardPolicy *p = &policies[i];
-
-		if (!matches[i] || p->limit_ms[limit] < 0)
-			continue;
-		if (named_only && !(p->has_role && p->roleid == roleid))
-			continue;
-		if (best < 0 ||
-			p->limit_ms[limit] < policies[best].limit_ms[limit] ||
-			(p->limit_ms[limit] == policies[best].limit_ms[limit] &&
-			 p->action > policies[best].action))
-			best = i;
-	}
-	return best;
 }
 
 /* What limit "limit" is measured from for this session, or 0: not running */
@@ -364,8 +337,10 @@ limit_start(const LifeguardSession *s, LifeguardLimit limit)
 			return s->state != LG_SESSION_IDLE ? s->xact_start : 0;
 		case LG_LIMIT_BLOCKING:
 			return 0;			/* from the lock graph */
+		case LG_LIMIT_IDLE:
+		case LG_LIMIT_SHED_IDLE:
 		case LG_LIMIT_NKINDS:
-			break;
+			break;			/* not enforced here (slots duty) */
 	}
 	return 0;
 }
@@ -474,8 +449,10 @@ offence_text(const Offence *o)
 		case LG_LIMIT_BLOCKING:
 			return psprintf("blocking %d session%s for %.1f s",
 							o->blocked, o->blocked == 1 ? "" : "s", secs);
+		case LG_LIMIT_IDLE:
+		case LG_LIMIT_SHED_IDLE:
 		case LG_LIMIT_NKINDS:
-			break;
+			break;			/* not enforced here (slots duty) */
 	}
 	return psprintf("%.1f s", secs);
 }
@@ -499,8 +476,10 @@ offence_detail(const Offence *o)
 		case LG_LIMIT_BLOCKING:
 			return psprintf("The session had kept %d other session%s waiting for its locks for %.1f s.",
 							o->blocked, o->blocked == 1 ? "" : "s", secs);
+		case LG_LIMIT_IDLE:
+		case LG_LIMIT_SHED_IDLE:
 		case LG_LIMIT_NKINDS:
-			break;
+			break;			/* not enforced here (slots duty) */
 	}
 	return psprintf("%.1f s.", secs);
 }
@@ -547,22 +526,26 @@ act(Offence *o, const LifeguardPolicy *policies, int npolicies,
 		}
 	}
 
+	/*
+	 * The offence was found as if every session were bound by every policy
+	 * it matches; a superuser's or an admin's is bound only by those naming
+	 * its role (policy.c).
+	 */
 	superuser = superuser_arg(s->roleid);
-	if ((superuser &&
-		 strictest(policies, npolicies, matches, o->limit, true,
-				   s->roleid) < 0) ||
-		lifeguard_role_is_admin(s->roleid))
+	if (superuser || lifeguard_role_is_admin(s->roleid))
 	{
-		if (a == NULL)
-			a = remember(o, now);
-		a->exempt = true;
-		return;
-	}
-	if (superuser)
-	{
-		/* only the policies naming its role apply to a superuser */
-		o->policy = strictest(policies, npolicies, matches, o->limit, true,
-							  s->roleid);
+		int			named = lifeguard_policy_strictest(policies, npolicies,
+													   matches, o->limit,
+													   true);
+
+		if (named < 0)
+		{
+			if (a == NULL)
+				a = remember(o, now);
+			a->exempt = true;
+			return;
+		}
+		o->policy = named;
 		p = &policies[o->policy];
 		if (o->elapsed_ms <= p->limit_ms[o->limit])
 			return;
@@ -689,8 +672,8 @@ find_blockers(LifeguardSession *sessions, int n,
 		if (s == NULL)
 			continue;			/* not a client backend, or gone */
 		matches = &matches_all[(s - sessions) * npolicies];
-		best = strictest(policies, npolicies, matches, LG_LIMIT_BLOCKING,
-						 false, s->roleid);
+		best = lifeguard_policy_strictest(policies, npolicies, matches,
+										  LG_LIMIT_BLOCKING, false);
 		if (best < 0)
 			continue;
 		elapsed_ms = (now - node->blocking_since) / 1000;
@@ -761,7 +744,7 @@ limits_tick(LifeguardTick *tick)
 	int			npolicies;
 	LifeguardPolicy *policies = tick_policies(&npolicies);
 
-	int64		min_ms[LG_LIMIT_NKINDS];
+	int64		min_ms[LG_LIMIT_NTIME];
 	bool		any = false;
 	bool	   *matches;
 	Offence    *offences;
@@ -770,7 +753,7 @@ limits_tick(LifeguardTick *tick)
 	int			i;
 	int			k;
 
-	for (k = 0; k < LG_LIMIT_NKINDS; k++)
+	for (k = 0; k < LG_LIMIT_NTIME; k++)
 	{
 		min_ms[k] = -1;
 		for (i = 0; i < npolicies; i++)
@@ -804,7 +787,7 @@ limits_tick(LifeguardTick *tick)
 		if (!s->tracked)
 			continue;			/* track_activities is off for it */
 
-		for (k = 0; k < LG_LIMIT_NKINDS; k++)
+		for (k = 0; k < LG_LIMIT_NTIME; k++)
 		{
 			TimestampTz since;
 			int64		elapsed_ms;
@@ -820,7 +803,7 @@ limits_tick(LifeguardTick *tick)
 			elapsed_ms = (now - since) / 1000;
 			if (elapsed_ms + lifeguard_naptime < min_ms[k])
 				continue;
-			best = strictest(policies, npolicies, m, k, false, s->roleid);
+			best = lifeguard_policy_strictest(policies, npolicies, m, k, false);
 			if (best < 0)
 				continue;
 			if (elapsed_ms <= policies[best].limit_ms[k])

@@ -18,10 +18,17 @@
  * application_name.  A matcher naming a role or database that does not
  * exist matches nothing.
  *
+ * Binding: a policy binds a session it matches, except that a superuser's
+ * or an admin's session (a member of lifeguard.admin_roles) is bound only
+ * by a policy that names its role.  This one rule decides, for caps, idle
+ * limits and time limits alike, which policies a session answers to
+ * (lifeguard_policy_binds(), lifeguard_policy_strictest()); whether a role
+ * is privileged needs the catalogs, so each duty asks only when a policy
+ * would act on it.
+ *
  * Admission: at login (the slots duty's hook), a session is counted in
- * every policy it matches, unless a cap that applies to it is full
- * (lifeguard_policy_admit()); at exit it is uncounted.  Superusers and
- * admins are not held to a cap by a policy that does not name their role.
+ * every policy it matches, unless the cap of one that binds it is full
+ * (lifeguard_policy_admit()); at exit it is uncounted.
  *
  * Locking protocol
  * ----------------
@@ -89,7 +96,7 @@
 PG_FUNCTION_INFO_V1(lifeguard_policies_changed);
 PG_FUNCTION_INFO_V1(lifeguard_policy_status);
 
-#define POLICY_STATUS_COLS	(10 + LG_LIMIT_NKINDS + 1)
+#define POLICY_STATUS_COLS	(10 + LG_LIMIT_NTIME + 1)
 
 /* The worker rereads the table at least this often (a role created later) */
 #define POLICY_RECHECK_MS	5000
@@ -198,12 +205,63 @@ lifeguard_policy_matches(const LifeguardPolicy *p, Oid roleid, Oid dbid,
 	return true;
 }
 
+/*
+ * Is this role a superuser or an admin (lifeguard.admin_roles)?  Reads the
+ * syscache: call in a transaction, or in the login hook.
+ */
+bool
+lifeguard_role_privileged(Oid roleid)
+{
+	return superuser_arg(roleid) || lifeguard_role_is_admin(roleid);
+}
+
+/*
+ * Does policy p, which matches a session, bind it?  A superuser's or an
+ * admin's session ("privileged") only when p names its role.
+ */
+bool
+lifeguard_policy_binds(const LifeguardPolicy *p, bool privileged)
+{
+	return !privileged || p->has_role;
+}
+
+/*
+ * Among the policies that match a session (matches[i]) and bind it, the
+ * one setting the smallest value of "limit" (on a tie, the stronger
+ * action); -1 when none sets it.
+ */
+int
+lifeguard_policy_strictest(const LifeguardPolicy *policies, int npolicies,
+						   const bool *matches, LifeguardLimit limit,
+						   bool privileged)
+{
+	int			best = -1;
+	int			i;
+
+	for (i = 0; i < npolicies; i++)
+	{
+		const LifeguardPolicy *p = &policies[i];
+
+		if (!matches[i] || p->limit_ms[limit] < 0 ||
+			!lifeguard_policy_binds(p, privileged))
+			continue;
+		if (best < 0 ||
+			p->limit_ms[limit] < policies[best].limit_ms[limit] ||
+			(p->limit_ms[limit] == policies[best].limit_ms[limit] &&
+			 p->action > policies[best].action))
+			best = i;
+	}
+	return best;
+}
+
 static const char *const limit_names[LG_LIMIT_NKINDS] = {
 	[LG_LIMIT_STATEMENT] = "statement_timeout",
 	[LG_LIMIT_LOCK_WAIT] = "lock_wait_timeout",
 	[LG_LIMIT_IDLE_IN_XACT] = "idle_in_transaction_timeout",
 	[LG_LIMIT_TRANSACTION] = "transaction_timeout",
 	[LG_LIMIT_BLOCKING] = "blocking_timeout",
+	[LG_LIMIT_IDLE] = "idle_timeout",
+	[LG_LIMIT_SHED_IDLE] = "shed_idle_after",
 };
 
 /* The column of lifeguard.policies that sets this limit */
@@ -315,11 +373,11 @@ load_policies(LifeguardPolicy *dst)
 		text_column(p->app_pattern, tup, desc, 4, &p->has_app);
 		d = SPI_getbinval(tup, desc, 5, &isnull);
 		p->max_connections = isnull ? -1 : DatumGetInt32(d);
-		p->idle_timeout_ms = ms_column(tup, desc, 6);
-		p->shed_idle_after_ms = ms_column(tup, desc, 7);
-		for (k = 0; k < LG_LIMIT_NKINDS; k++)
+		p->limit_ms[LG_LIMIT_IDLE] = ms_column(tup, desc, 6);
+		p->limit_ms[LG_LIMIT_SHED_IDLE] = ms_column(tup, desc, 7);
+		for (k = 0; k < LG_LIMIT_NTIME; k++)
 			p->limit_ms[k] = ms_column(tup, desc, 8 + k);
-		action = SPI_getvalue(tup, desc, 8 + LG_LIMIT_NKINDS);
+		action = SPI_getvalue(tup, desc, 8 + LG_LIMIT_NTIME);
 		if (action != NULL && strcmp(action, "log") == 0)
 			p->action = LG_ACTION_LOG;
 		else if (action != NULL && strcmp(action, "terminate") == 0)
@@ -621,12 +679,12 @@ lifeguard_policy_status(PG_FUNCTION_ARGS)
 		values[4] = Int32GetDatum(p->max_connections);
 		nulls[4] = (p->max_connections < 0);
 		values[5] = Int32GetDatum(counts[i]);
-		nulls[6] = (p->idle_timeout_ms < 0);
+		nulls[6] = (p->limit_ms[LG_LIMIT_IDLE] < 0);
 		if (!nulls[6])
-			values[6] = ms_interval(p->idle_timeout_ms);
-		nulls[7] = (p->shed_idle_after_ms < 0);
+			values[6] = ms_interval(p->limit_ms[LG_LIMIT_IDLE]);
+		nulls[7] = (p->limit_ms[LG_LIMIT_SHED_IDLE] < 0);
 		if (!nulls[7])
-			values[7] = ms_interval(p->shed_idle_after_ms);
+			values[7] = ms_interval(p->limit_ms[LG_LIMIT_SHED_IDLE]);
 		if (p->has_role && !OidIsValid(p->roleid))
 			values[8] = CStringGetTextDatum(psprintf("role \"%s\" does not exist; the policy matches no session",
 													 p->role_name));
@@ -636,13 +694,13 @@ lifeguard_policy_status(PG_FUNCTION_ARGS)
 		else
 			nulls[8] = true;
 		values[9] = Int64GetDatum((int64) generation);
-		for (k = 0; k < LG_LIMIT_NKINDS; k++)
+		for (k = 0; k < LG_LIMIT_NTIME; k++)
 		{
 			nulls[10 + k] = (p->limit_ms[k] < 0);
 			if (!nulls[10 + k])
 				values[10 + k] = ms_interval(p->limit_ms[k]);
 		}
-		values[10 + LG_LIMIT_NKINDS] = CStringGetTextDatum(lifeguard_action_name(p->action));
+		values[10 + LG_LIMIT_NTIME] = CStringGetTextDatum(lifeguard_action_name(p->action));
 
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
@@ -722,8 +780,8 @@ database_oid_at_login(const char *dbname)
 /*
  * Count the calling backend, a client logging in as roleid to database
  * dbname with appname, in every policy it matches, unless the cap of one
- * that applies to it is full.  A cap applies to a superuser or an admin
- * (lifeguard.admin_roles) only when its policy names the role.  Returns
+ * that binds it is full (lifeguard_policy_binds(): a superuser or an admin
+ * only by a policy that names the role).  Returns
  * true, with *refused filled in, when a cap is full; the session is then
  * counted in no policy if "enforce", in all it matches otherwise (a dry
  * run lets it in).  At exit the session is uncounted.
@@ -736,8 +794,8 @@ lifeguard_policy_admit(Oid roleid, const char *dbname, const char *appname,
 	BackendEntry *e = &s->backends[MyProc->pgprocno];
 	Oid			dbid = InvalidOid;
 	bool		dbid_known = false;
-	bool		exempt = false;
-	bool		exempt_known = false;
+	bool		privileged = false;
+	bool		privileged_known = false;
 	int			violated;
 	int			i;
 
@@ -773,15 +831,15 @@ retry:
 		if (violated >= 0 || p->max_connections < 0 ||
 			s->connections[i] < p->max_connections)
 			continue;
-		if (!p->has_role && !exempt_known)
+		if (!p->has_role && !privileged_known)
 		{
 			/* is this an admin?  Find out without holding the lock */
 			LWLockRelease(s->lock);
-			exempt = superuser_arg(roleid) || lifeguard_role_is_admin(roleid);
-			exempt_known = true;
+			privileged = lifeguard_role_privileged(roleid);
+			privileged_known = true;
 			goto retry;
 		}
-		if (p->has_role || !exempt)
+		if (lifeguard_policy_binds(p, privileged))
 		{
 			violated = i;
 			strlcpy(refused->policy, p->name, NAMEDATALEN);

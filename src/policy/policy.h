@@ -34,7 +34,11 @@ typedef enum LifeguardAction
 	LG_ACTION_TERMINATE			/* terminate the session */
 } LifeguardAction;
 
-/* The time limits a policy may set on sessions, enforced by the worker */
+/*
+ * The time limits a policy may set on sessions, enforced by the worker:
+ * the first LG_LIMIT_NTIME by the time limits duty (with the policy's
+ * action), the idle ones by the slots duty (terminating).
+ */
 typedef enum LifeguardLimit
 {
 	LG_LIMIT_STATEMENT = 0,
@@ -42,8 +46,12 @@ typedef enum LifeguardLimit
 	LG_LIMIT_IDLE_IN_XACT,
 	LG_LIMIT_TRANSACTION,
 	LG_LIMIT_BLOCKING,
+	LG_LIMIT_IDLE,				/* idle_timeout */
+	LG_LIMIT_SHED_IDLE,			/* shed_idle_after, under slot pressure */
 	LG_LIMIT_NKINDS				/* must be last */
 } LifeguardLimit;
+
+#define LG_LIMIT_NTIME	(LG_LIMIT_BLOCKING + 1)
 
 /*
  * One enabled row of lifeguard.policies, resolved for matching: role and
@@ -62,8 +70,6 @@ typedef struct LifeguardPolicy
 	Oid			roleid;			/* InvalidOid: named role does not exist */
 	Oid			dbid;			/* InvalidOid: named database does not exist */
 	int			max_connections;	/* -1 = no cap */
-	int64		idle_timeout_ms;	/* -1 = none */
-	int64		shed_idle_after_ms; /* -1 = none */
 	int64		limit_ms[LG_LIMIT_NKINDS];	/* -1 = none */
 	LifeguardAction action;
 } LifeguardPolicy;
@@ -71,6 +77,13 @@ typedef struct LifeguardPolicy
 extern bool lifeguard_like_match(const char *str, const char *pattern);
 extern bool lifeguard_policy_matches(const LifeguardPolicy *p, Oid roleid,
 									 Oid dbid, const char *appname);
+
+/* The resolver: which policies bind a session, and the strictest one */
+extern bool lifeguard_role_privileged(Oid roleid);
+extern bool lifeguard_policy_binds(const LifeguardPolicy *p, bool privileged);
+extern int	lifeguard_policy_strictest(const LifeguardPolicy *policies,
+									   int npolicies, const bool *matches,
+									   LifeguardLimit limit, bool privileged);
 extern int	lifeguard_policies_copy(LifeguardPolicy *dst);
 extern int	lifeguard_policies_count(void);
 extern const char *lifeguard_limit_name(LifeguardLimit limit);

@@ -191,10 +191,37 @@ shed_forget(const LifeguardSession *sessions, int n, TimestampTz now)
 typedef struct ShedCandidate
 {
 	LifeguardSession *session;
+	const bool *matches;		/* which policies match it */
 	int64		idle_ms;
 	int			policy;			/* index into the policy copy */
 	bool		timed_out;		/* past idle_timeout (else: shed candidate) */
 } ShedCandidate;
+
+/*
+ * The policy under which an idle session is to be shed, or -1: the
+ * strictest binding idle_timeout it is past, else the strictest binding
+ * shed_idle_after it is past (*timed_out says which).  "privileged": the
+ * session is a superuser's or an admin's (only policies naming its role
+ * bind it).
+ */
+static int
+shed_policy(const LifeguardPolicy *policies, int npolicies, const bool *matches,
+			int64 idle_ms, bool privileged, bool *timed_out)
+{
+	int			i;
+
+	i = lifeguard_policy_strictest(policies, npolicies, matches,
+								   LG_LIMIT_IDLE, privileged);
+	*timed_out = true;
+	if (i >= 0 && idle_ms > policies[i].limit_ms[LG_LIMIT_IDLE])
+		return i;
+	i = lifeguard_policy_strictest(policies, npolicies, matches,
+								   LG_LIMIT_SHED_IDLE, privileged);
+	*timed_out = false;
+	if (i >= 0 && idle_ms > policies[i].limit_ms[LG_LIMIT_SHED_IDLE])
+		return i;
+	return -1;
+}
 
 static int
 shed_cmp(const void *a, const void *b)
@@ -229,35 +256,50 @@ lifeguard_slots_still_idle(const LifeguardSession *s)
 
 /*
  * Terminate one idle session by policy (or report it, when not enforcing).
- * Superusers and admins are never touched, nor a session that is no longer
- * idle by the time it would be signalled.  Returns whether it counts as
- * shed.  Caller is in a transaction (role lookups).
+ * A superuser's or an admin's session only under a policy naming its role
+ * (and, for shed_idle_after, only while "pressure" says more must go); a
+ * session that is no longer idle by the time it would be signalled never.
+ * Returns whether it counts as shed.  Caller is in a transaction (role
+ * lookups).
  */
 static bool
-shed_one(ShedCandidate *cand, const LifeguardPolicy *p,
-		 const LifeguardSlotCounts *c, TimestampTz now)
+shed_one(ShedCandidate *cand, const LifeguardPolicy *policies, int npolicies,
+		 const LifeguardSlotCounts *c, TimestampTz now, bool pressure)
 {
 	LifeguardSession *s = cand->session;
+	const LifeguardPolicy *p = &policies[cand->policy];
 	LifeguardEventSubject subject;
 	bool		enforce = lifeguard_enabled && !lifeguard_dry_run;
+	bool		superuser = superuser_arg(s->roleid);
+	bool		timed_out = cand->timed_out;
 	char		why[LIFEGUARD_DETAIL_LEN];
 
-	if (superuser_arg(s->roleid) || lifeguard_role_is_admin(s->roleid))
-		return false;
+	/* a superuser's or admin's session: only policies naming its role */
+	if (superuser || lifeguard_role_is_admin(s->roleid))
+	{
+		int			named = shed_policy(policies, npolicies, cand->matches,
+										cand->idle_ms, true, &timed_out);
 
-	if (cand->timed_out)
+		if (named < 0 || (!timed_out && !pressure))
+			return false;
+		p = &policies[named];
+	}
+
+	if (timed_out)
 		snprintf(why, sizeof(why),
 				 "idle for %.1f s, longer than idle_timeout %.1f s",
-				 cand->idle_ms / 1000.0, p->idle_timeout_ms / 1000.0);
+				 cand->idle_ms / 1000.0,
+				 p->limit_ms[LG_LIMIT_IDLE] / 1000.0);
 	else
 		snprintf(why, sizeof(why),
 				 "idle for %.1f s (shed_idle_after %.1f s) while slot usage is %.1f%%, at or above lifeguard.slot_warning (%d%%)",
-				 cand->idle_ms / 1000.0, p->shed_idle_after_ms / 1000.0,
+				 cand->idle_ms / 1000.0,
+				 p->limit_ms[LG_LIMIT_SHED_IDLE] / 1000.0,
 				 c->used_pct, lifeguard_slot_warning);
 
 	if (enforce &&
 		(!lifeguard_slots_still_idle(s) ||
-		 lifeguard_signal_backend(s->pid, SIGTERM, s->roleid, false,
+		 lifeguard_signal_backend(s->pid, SIGTERM, s->roleid, superuser,
 								  InvalidOid) != LG_SIGNAL_SENT))
 		return false;
 
@@ -282,6 +324,7 @@ shed_idle_sessions(LifeguardSession *sessions, int n,
 				   TimestampTz now)
 {
 	ShedCandidate *cands = palloc(sizeof(ShedCandidate) * Max(n, 1));
+	bool	   *matches = palloc(sizeof(bool) * Max(n * npolicies, 1));
 	int			ncands = 0;
 	int			pending = 0;
 	int			to_shed = 0;
@@ -294,8 +337,9 @@ shed_idle_sessions(LifeguardSession *sessions, int n,
 	{
 		LifeguardSession *s = &sessions[i];
 		int64		idle_ms;
-		int			tpol = -1;
-		int			spol = -1;
+		bool	   *m;
+		bool		timed_out;
+		int			pol;
 
 		if (s->state != LG_SESSION_IDLE || s->state_start == 0)
 			continue;
@@ -305,35 +349,20 @@ shed_idle_sessions(LifeguardSession *sessions, int n,
 			continue;
 		}
 		idle_ms = (now - s->state_start) / 1000;
+		m = &matches[i * npolicies];
 		for (j = 0; j < npolicies; j++)
-		{
-			const LifeguardPolicy *p = &policies[j];
-
-			if (!lifeguard_policy_matches(p, s->roleid, s->dbid, s->appname))
-				continue;
-			if (p->idle_timeout_ms >= 0 &&
-				(tpol < 0 || p->idle_timeout_ms < policies[tpol].idle_timeout_ms))
-				tpol = j;
-			if (p->shed_idle_after_ms >= 0 &&
-				(spol < 0 || p->shed_idle_after_ms < policies[spol].shed_idle_after_ms))
-				spol = j;
-		}
-		if (tpol >= 0 && idle_ms > policies[tpol].idle_timeout_ms)
-		{
-			cands[ncands].session = s;
-			cands[ncands].idle_ms = idle_ms;
-			cands[ncands].policy = tpol;
-			cands[ncands].timed_out = true;
-			ncands++;
-		}
-		else if (spol >= 0 && idle_ms > policies[spol].shed_idle_after_ms)
-		{
-			cands[ncands].session = s;
-			cands[ncands].idle_ms = idle_ms;
-			cands[ncands].policy = spol;
-			cands[ncands].timed_out = false;
-			ncands++;
-		}
+			m[j] = lifeguard_policy_matches(&policies[j], s->roleid, s->dbid,
+											s->appname);
+		/* as if nobody were privileged; shed_one() asks */
+		pol = shed_policy(policies, npolicies, m, idle_ms, false, &timed_out);
+		if (pol < 0)
+			continue;
+		cands[ncands].session = s;
+		cands[ncands].matches = m;
+		cands[ncands].idle_ms = idle_ms;
+		cands[ncands].policy = pol;
+		cands[ncands].timed_out = timed_out;
+		ncands++;
 	}
 
 	if (c->used_pct >= lifeguard_slot_warning && c->usable > 0)
@@ -355,16 +384,9 @@ shed_idle_sessions(LifeguardSession *sessions, int n,
 	{
 		ShedCandidate *cand = &cands[i];
 
-		if (cand->timed_out)
-		{
-			if (shed_one(cand, &policies[cand->policy], c, now))
-				to_shed--;
-		}
-		else if (to_shed > 0)
-		{
-			if (shed_one(cand, &policies[cand->policy], c, now))
-				to_shed--;
-		}
+		if ((cand->timed_out || to_shed > 0) &&
+			shed_one(cand, policies, npolicies, c, now, to_shed > 0))
+			to_shed--;
 	}
 	CommitTransactionCommand();
 }
@@ -376,8 +398,8 @@ policies_limit_idle(const LifeguardPolicy *policies, int npolicies)
 	int			i;
 
 	for (i = 0; i < npolicies; i++)
-		if (policies[i].idle_timeout_ms >= 0 ||
-			policies[i].shed_idle_after_ms >= 0)
+		if (policies[i].limit_ms[LG_LIMIT_IDLE] >= 0 ||
+			policies[i].limit_ms[LG_LIMIT_SHED_IDLE] >= 0)
 			return true;
 	return false;
 }

@@ -1,6 +1,7 @@
 # idle_timeout: sessions of a class idle longer than the policy allows are
 # terminated always, not only under slot pressure; active sessions of the
-# class, and superusers' idle ones, are left alone.
+# class, and superusers' idle ones, are left alone, unless a policy names
+# the superuser's role (the rule caps and time limits follow too).
 use strict;
 use warnings;
 
@@ -61,6 +62,23 @@ is( $monitor->{h}->query_safe(
 	'the superuser\'s idle session and the active session of the class survive');
 
 $busy->{h}->query_safe('SELECT 1');    # wait for pg_sleep to end
-close_sessions($admin, $busy, $monitor);
+close_sessions($busy);
+
+# A policy naming the superuser's role binds it: its idle session goes
+$monitor->{h}->query_safe(
+	q{INSERT INTO lifeguard.policies (name, role_name, application_name, idle_timeout)
+	  VALUES ('forgotten_su', 'postgres', 'forgotten-admin', '1 s')});
+ok( poll_session(
+		$monitor,
+		"SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = $admin->{pid}",
+		't',
+		q{SELECT name, role_name, idle_timeout FROM lifeguard.policy_status()}),
+	'a policy naming the superuser\'s role terminates its idle session');
+is( $monitor->{h}->query_safe(
+		qq{SELECT policy || ':' || action FROM lifeguard.recent_events()
+		   WHERE kind = 'idle_shed' AND pid = $admin->{pid}}),
+	'forgotten_su:terminate',
+	'... with an idle_shed event naming that policy');
+close_sessions($monitor);
 $node->stop;
 done_testing();

@@ -315,6 +315,7 @@ close_sessions($dry);
 ok(drop_policies('dry_stmt'), 'policy dry_stmt dropped');
 
 ### 5. Superusers and admins are left alone, unless a policy names the role
+# (one rule for caps, idle limits and time limits: src/policy/policy.c)
 
 ok( add_policy(
 		'everyone', 'database_name, statement_timeout', q{'postgres', '1 s'}),
@@ -359,6 +360,24 @@ ok(events_are($su, 'statement_timeout:su_named:cancel'),
 	'the superuser\'s cancel is an event');
 close_sessions($su);
 ok(drop_policies('su_named'), 'policy su_named dropped');
+
+# The same rule binds an admin (lifeguard.admin_roles) that is not a
+# superuser: a policy naming its role applies to it, as for a cap.
+ok( add_policy(
+		'alice_named', 'role_name, statement_timeout', q{'alice', '1 s'}),
+	'a statement_timeout policy naming the admin\'s role published');
+$alice = open_session('alice', 'alice');
+$t = time;
+$err = run_sql($alice, 'SELECT pg_sleep(30)');
+cmp_ok(time - $t, '<', 10, 'the admin\'s pg_sleep(30) ends within seconds');
+like(
+	$err,
+	qr/ERROR:  canceling statement due to pg_lifeguard policy "alice_named": statement_timeout of 1 s exceeded/,
+	'a policy naming the admin\'s role cancels its statement');
+ok(events_are($alice, 'statement_timeout:alice_named:cancel'),
+	'the admin\'s cancel is an event');
+close_sessions($alice);
+ok(drop_policies('alice_named'), 'policy alice_named dropped');
 
 ### 6. blocking_timeout: cancel the blocker, terminate it if its locks stay
 
