@@ -93,6 +93,7 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "core/compat.h"
 #include "core/lifeguard.h"
 #include "limits/enforce.h"
 #include "events/events.h"
@@ -101,10 +102,6 @@
 
 /* A cancelled offence is escalated after max(naptime, this) */
 #define LIFEGUARD_ESCALATE_MIN_MS	1000
-
-/* The messages the signals raise in the target backend (tcop/postgres.c) */
-#define LG_CANCEL_MESSAGE		"canceling statement due to user request"
-#define LG_TERMINATE_MESSAGE	"terminating connection due to administrator command"
 
 static emit_log_hook_type prev_emit_log_hook = NULL;
 
@@ -170,7 +167,8 @@ lifeguard_emit_log(ErrorData *edata)
 	char		detail[LIFEGUARD_REASON_LEN];
 
 	if (LifeguardReasons != NULL && MyProc != NULL &&
-		MyProc->pgprocno < MaxConnections && edata->message_id != NULL)
+		lifeguard_proc_number(MyProc) < MaxConnections &&
+		edata->message_id != NULL)
 	{
 		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED &&
 			strcmp(edata->message_id, LG_CANCEL_MESSAGE) == 0)
@@ -185,7 +183,7 @@ lifeguard_emit_log(ErrorData *edata)
 		{
 			TimestampTz now = GetCurrentTimestamp();
 
-			r = &LifeguardReasons[MyProc->pgprocno];
+			r = &LifeguardReasons[lifeguard_proc_number(MyProc)];
 			SpinLockAcquire(&r->mutex);
 			if (r->pid == MyProcPid && r->sig == sig && now < r->expires)
 			{

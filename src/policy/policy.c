@@ -41,6 +41,7 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
+#include "core/compat.h"
 #include "core/lifeguard.h"
 #include "policy/policy.h"
 #include "core/shmem.h"
@@ -303,7 +304,7 @@ publish_policies(const LifeguardPolicy *policies, int n)
 		 * now until the next publication.)
 		 */
 		if (!OidIsValid(e->dbid))
-			e->dbid = ProcGlobal->allProcs[i].databaseId;
+			e->dbid = lifeguard_proc_database(lifeguard_proc(i));
 		memset(e->counted, 0, sizeof(e->counted));
 		for (j = 0; j < n; j++)
 		{

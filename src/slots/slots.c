@@ -62,6 +62,7 @@
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
+#include "core/compat.h"
 #include "core/lifeguard.h"
 #include "events/events.h"
 #include "policy/policy.h"
@@ -72,15 +73,6 @@ PG_FUNCTION_INFO_V1(lifeguard_slots);
 PG_FUNCTION_INFO_V1(lifeguard_slot_usage);
 PG_FUNCTION_INFO_V1(lifeguard_slot_history);
 PG_FUNCTION_INFO_V1(lifeguard_shed_idle);
-
-/* PostgreSQL 16's HaveNFreeProcs() also reports the count it found */
-#if PG_VERSION_NUM >= 160000
-static int	lg_nfree;
-
-#define lg_have_free_procs(n)	HaveNFreeProcs((n), &lg_nfree)
-#else
-#define lg_have_free_procs(n)	HaveNFreeProcs(n)
-#endif
 
 /* Going down a level needs usage this many points under its threshold */
 #define LIFEGUARD_SLOT_HYSTERESIS_PCT	2.0
@@ -152,7 +144,7 @@ check_admin_reserve(Port *port, Oid roleid)
 	int			reserve = lifeguard_reserved_admin_slots;
 	char		detail[LIFEGUARD_DETAIL_LEN];
 
-	if (reserve <= 0 || lg_have_free_procs(LG_SUPERUSER_RESERVED + reserve))
+	if (reserve <= 0 || lifeguard_have_free_procs(LG_SUPERUSER_RESERVED + reserve))
 		return;
 	if (superuser_arg(roleid) || lifeguard_role_is_admin(roleid))
 		return;
@@ -181,7 +173,7 @@ uncount_session(int code, Datum arg)
 
 	if (MyProc == NULL || LifeguardState == NULL)
 		return;
-	e = &LifeguardBackends[MyProc->pgprocno];
+	e = &LifeguardBackends[lifeguard_proc_number(MyProc)];
 
 	LWLockAcquire(LifeguardState->policy_lock, LW_EXCLUSIVE);
 	if (e->pid == MyProcPid)
@@ -225,7 +217,7 @@ database_oid_at_login(const char *dbname)
 				CStringGetDatum(dbname));
 	rel = table_open(DatabaseRelationId, AccessShareLock);
 	scan = systable_beginscan(rel, DatabaseNameIndexId,
-							  criticalSharedRelcachesBuilt, NULL, 1, &key);
+							  lifeguard_shared_relcache_ready(), NULL, 1, &key);
 	tup = systable_getnext(scan);
 	if (HeapTupleIsValid(tup))
 		dbid = ((Form_pg_database) GETSTRUCT(tup))->oid;
@@ -242,7 +234,7 @@ static void
 count_session(Port *port, Oid roleid, const char *appname)
 {
 	LifeguardShared *s = LifeguardState;
-	LifeguardBackendEntry *e = &LifeguardBackends[MyProc->pgprocno];
+	LifeguardBackendEntry *e = &LifeguardBackends[lifeguard_proc_number(MyProc)];
 	Oid			dbid = InvalidOid;
 	bool		dbid_known = false;
 	bool		exempt = false;
@@ -347,7 +339,7 @@ lifeguard_client_authentication(Port *port, int status)
 		prev_client_auth_hook(port, status);
 
 	if (status != STATUS_OK || am_walsender || LifeguardState == NULL ||
-		MyProc == NULL || MyProc->pgprocno >= MaxConnections)
+		MyProc == NULL || lifeguard_proc_number(MyProc) >= MaxConnections)
 		return;
 
 	INSTR_TIME_SET_CURRENT(start);
