@@ -7,9 +7,10 @@
 #      (`make`, warnings are errors) and installs it (`make install`),
 #   3. runs each suite (all but "shape" on its own throwaway cluster, as the
 #      `postgres` user):
-#        shape      the source tree's layering (scripts/check_layers.sh) and
-#                   the documentation's links (scripts/check_doc_links.py),
-#                   one test each
+#        shape      the source tree's layering (scripts/check_layers.sh),
+#                   PostgreSQL internals only in src/core/compat.h
+#                   (scripts/check_compat.sh) and the documentation's links
+#                   (scripts/check_doc_links.py), one test each
 #        regress    pg_regress        make installcheck ISOLATION= TAP_TESTS=
 #        isolation  isolation tests   make installcheck REGRESS= TAP_TESTS=
 #        pgtap      pg_prove test/pgtap/*.sql on a cluster started here
@@ -206,7 +207,7 @@ suite_pg_regress() {
 # The shape of the tree: static checks of the source and the docs.
 suite_shape() {
 	local p=0 f=0 check log
-	for check in check_layers.sh check_doc_links.py; do
+	for check in check_layers.sh check_compat.sh check_doc_links.py; do
 		log="$LOGS/$check.log"
 		if (cd "$SCRATCH" && "scripts/$check") >"$log" 2>&1; then
 			p=$((p + 1))

@@ -44,6 +44,7 @@
 #include "utils/timeout.h"
 #include "utils/timestamp.h"
 
+#include "core/compat.h"
 #include "core/lifeguard.h"
 #include "core/privileges.h"
 #include "core/xact.h"
@@ -434,7 +435,7 @@ restore_statement_timeout(bool outer_active, TimestampTz outer_fin)
 static bool
 is_rewrapped_lock_timeout(ErrorData *edata)
 {
-	const char *lock_timeout_msg = _("canceling statement due to lock timeout");
+	const char *lock_timeout_msg = _(LG_LOCK_TIMEOUT_MESSAGE);
 
 	return (edata->sqlerrcode == ERRCODE_RAISE_EXCEPTION &&
 			edata->message != NULL &&

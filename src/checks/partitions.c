@@ -61,6 +61,7 @@
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
+#include "core/compat.h"
 #include "checks/partitions.h"
 #include "core/lifeguard.h"
 #include "core/privileges.h"
@@ -466,12 +467,12 @@ probe_rows(Oid relid)
 static void
 check_default_rows(Oid defid, bool check_select, LifeguardPartitionHealth *h)
 {
-	PgStat_StatTabEntry *tab = pgstat_fetch_stat_tabentry(defid);
+	int64		live_tuples;
 	int			stats_rows = LG_UNKNOWN;
 	int			probed = LG_UNKNOWN;
 
-	if (tab != NULL)
-		stats_rows = (tab->n_live_tuples > 0) ? 1 : 0;
+	if (lifeguard_stat_live_tuples(defid, &live_tuples))
+		stats_rows = (live_tuples > 0) ? 1 : 0;
 	else
 	{
 		HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(defid));

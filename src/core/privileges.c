@@ -81,6 +81,7 @@
 #include "utils/syscache.h"
 #include "utils/varlena.h"
 
+#include "core/compat.h"
 #include "core/lifeguard.h"
 #include "core/privileges.h"
 
@@ -241,10 +242,10 @@ lifeguard_signal_backend(int pid, int sig, Oid expected_roleid,
 
 	if (proc == NULL)
 		return LG_SIGNAL_GONE;
-	if (proc->isBackgroundWorker || proc->pgprocno >= MaxConnections)
+	if (!lifeguard_proc_is_client(proc))
 		return LG_SIGNAL_NOT_CLIENT;
 
-	roleid = proc->roleId;
+	roleid = lifeguard_proc_role(proc);
 	if (!OidIsValid(roleid))
 		return LG_SIGNAL_NOT_CLIENT;	/* still authenticating */
 	if (OidIsValid(expected_roleid) && roleid != expected_roleid)

@@ -5,7 +5,7 @@
  *
  * A client slot is one of the first max_connections PGPROCs (autovacuum,
  * background workers and walsenders have pools of their own).  "used"
- * counts those in use (lifeguard_proc_pid() in sessions.h says how that is
+ * counts those in use (lifeguard_proc_pid() in compat.h says how that is
  * told), which includes backends still authenticating.  What each session
  * is doing comes from the backend status array, where a backend appears
  * only once its login is complete; the difference is reported as
@@ -33,20 +33,11 @@
 
 #include "commands/dbcommands.h"
 #include "miscadmin.h"
-#include "storage/shmem.h"
 #include "utils/backend_status.h"
 
+#include "core/compat.h"
 #include "core/lifeguard.h"
 #include "core/sessions.h"
-
-/*
- * The backend status array, as backend_status.c sizes it: one entry per
- * possible backend and one per auxiliary process type.
- */
-#define LG_STATUS_ARRAY_NAME	"Backend Status Array"
-#define LG_STATUS_SLOTS			(MaxBackends + NUM_AUXPROCTYPES)
-
-static volatile PgBackendStatus *status_array = NULL;
 
 /* What the PGPROC walk found about one client slot in use */
 typedef struct ProcInfo
@@ -56,20 +47,6 @@ typedef struct ProcInfo
 	uint32		wait_event_info;
 	TimestampTz wait_start;
 } ProcInfo;
-
-/* What one status entry said, copied under the changecount protocol */
-typedef struct StatusCopy
-{
-	int			pid;
-	BackendType type;
-	Oid			roleid;
-	Oid			dbid;
-	BackendState state;
-	TimestampTz backend_start;
-	TimestampTz xact_start;
-	TimestampTz activity_start;
-	TimestampTz state_start;
-} StatusCopy;
 
 static const char *const session_state_names[] = {
 	[LG_SESSION_ACTIVE] = "active",
@@ -119,88 +96,15 @@ status_for(double pct)
 	return LG_LEVEL_OK;
 }
 
-/*
- * Find the shared backend status array (once per process).  It exists from
- * postmaster start; not finding it under its name, or finding it with
- * another size, means a server this code was not built for.
- */
-static void
-attach_status_array(void)
-{
-	Size		size;
-	bool		found;
-	void	   *array;
-
-	if (status_array != NULL)
-		return;
-
-	size = mul_size(sizeof(PgBackendStatus), LG_STATUS_SLOTS);
-	array = ShmemInitStruct(LG_STATUS_ARRAY_NAME, size, &found);
-	if (!found)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("pg_lifeguard: shared memory structure \"%s\" not found",
-						LG_STATUS_ARRAY_NAME),
-				 errdetail("This build of pg_lifeguard does not match the running server.")));
-	status_array = (volatile PgBackendStatus *) array;
-}
-
-/*
- * Copy what pg_lifeguard needs from status entry i, retrying while its
- * backend is writing it.  appname (NAMEDATALEN bytes) is copied too when
- * not NULL.  Returns false for an unused entry.
- */
-static bool
-read_status_entry(int i, StatusCopy *out, char *appname)
-{
-	volatile PgBackendStatus *be = &status_array[i];
-
-	for (;;)
-	{
-		int			before;
-		int			after;
-
-		pgstat_begin_read_activity(be, before);
-		out->pid = be->st_procpid;
-		if (out->pid > 0)
-		{
-			out->type = be->st_backendType;
-			out->roleid = be->st_userid;
-			out->dbid = be->st_databaseid;
-			out->state = be->st_state;
-			out->backend_start = be->st_proc_start_timestamp;
-			out->xact_start = be->st_xact_start_timestamp;
-			out->activity_start = be->st_activity_start_timestamp;
-			out->state_start = be->st_state_start_timestamp;
-			if (appname != NULL && out->type == B_BACKEND)
-			{
-				/* st_appname[NAMEDATALEN - 1] is never written but as '\0' */
-				memcpy(appname, (char *) be->st_appname, NAMEDATALEN);
-				appname[NAMEDATALEN - 1] = '\0';
-			}
-		}
-		pgstat_end_read_activity(be, after);
-		if (pgstat_read_activity_complete(before, after))
-			break;
-		CHECK_FOR_INTERRUPTS();
-	}
-	return out->pid > 0;
-}
-
 static LifeguardSessionState
 session_state(BackendState state, uint32 wait_event_info)
 {
-	switch (state)
-	{
-		case STATE_IDLE:
-			return LG_SESSION_IDLE;
-		case STATE_IDLEINTRANSACTION:
-		case STATE_IDLEINTRANSACTION_ABORTED:
-			return LG_SESSION_IDLE_IN_XACT;
-		default:
-			return LIFEGUARD_WAITS_ON_LOCK(wait_event_info) ?
-				LG_SESSION_WAITING : LG_SESSION_ACTIVE;
-	}
+	if (lifeguard_state_is_idle(state))
+		return LG_SESSION_IDLE;
+	if (lifeguard_state_is_idle_in_xact(state))
+		return LG_SESSION_IDLE_IN_XACT;
+	return LIFEGUARD_WAITS_ON_LOCK(wait_event_info) ?
+		LG_SESSION_WAITING : LG_SESSION_ACTIVE;
 }
 
 /*
@@ -222,7 +126,7 @@ lifeguard_collect_sessions(LifeguardSession **sessions,
 	int			nslots;
 	int			i;
 
-	attach_status_array();
+	lifeguard_status_attach();
 
 	memset(c, 0, sizeof(LifeguardSlotCounts));
 	c->max_connections = MaxConnections;
@@ -232,7 +136,7 @@ lifeguard_collect_sessions(LifeguardSession **sessions,
 
 	for (i = 0; i < MaxConnections; i++)
 	{
-		PGPROC	   *proc = &ProcGlobal->allProcs[i];
+		PGPROC	   *proc = lifeguard_proc(i);
 		int			pid = lifeguard_proc_pid(proc);
 		ProcInfo   *p;
 
@@ -242,11 +146,11 @@ lifeguard_collect_sessions(LifeguardSession **sessions,
 		p = &procs[nprocs++];
 		p->pid = pid;
 		p->pgprocno = i;
-		p->wait_event_info = proc->wait_event_info;
+		p->wait_event_info = lifeguard_proc_wait_event_info(proc);
 		p->wait_start = 0;
 		if (LIFEGUARD_WAITS_ON_LOCK(p->wait_event_info))
 		{
-			p->wait_start = (TimestampTz) pg_atomic_read_u64(&proc->waitStart);
+			p->wait_start = lifeguard_proc_wait_start(proc);
 			if (p->wait_start != 0 &&
 				(c->oldest_lock_wait == 0 || p->wait_start < c->oldest_lock_wait))
 				c->oldest_lock_wait = p->wait_start;
@@ -254,18 +158,18 @@ lifeguard_collect_sessions(LifeguardSession **sessions,
 	}
 	qsort(procs, nprocs, sizeof(ProcInfo), procinfo_cmp);
 
-	nslots = LG_STATUS_SLOTS;
+	nslots = lifeguard_status_slots();
 	if (sessions != NULL)
 		out = palloc(sizeof(LifeguardSession) * Max(nprocs, 1));
 
 	for (i = 0; i < nslots && known < nprocs; i++)
 	{
-		StatusCopy	st;
+		LifeguardStatusCopy st;
 		ProcInfo	key;
 		ProcInfo   *p;
 		LifeguardSessionState state;
 
-		if (!read_status_entry(i, &st, out != NULL ? appname : NULL) ||
+		if (!lifeguard_status_read(i, &st, out != NULL ? appname : NULL) ||
 			st.type != B_BACKEND)
 			continue;
 		key.pid = st.pid;
@@ -301,15 +205,14 @@ lifeguard_collect_sessions(LifeguardSession **sessions,
 			s->roleid = st.roleid;
 			s->dbid = st.dbid;
 			s->state = state;
-			s->tracked = (st.state != STATE_DISABLED &&
-						  st.state != STATE_UNDEFINED);
+			s->tracked = lifeguard_state_is_tracked(st.state);
 			s->wait_event_info = p->wait_event_info;
 			s->wait_start = state == LG_SESSION_WAITING ? p->wait_start : 0;
 			s->backend_start = st.backend_start;
 			s->xact_start = st.xact_start;
 			s->activity_start = st.activity_start;
 			s->state_start = st.state_start;
-			s->client_addr = status_array[i].st_clientaddr;
+			lifeguard_status_client_addr(i, &s->client_addr);
 			strlcpy(s->appname, appname, NAMEDATALEN);
 		}
 	}
@@ -333,18 +236,18 @@ lifeguard_collect_sessions(LifeguardSession **sessions,
 bool
 lifeguard_session_unchanged(const LifeguardSession *s)
 {
-	StatusCopy	st;
-	PGPROC	   *proc = &ProcGlobal->allProcs[s->pgprocno];
+	LifeguardStatusCopy st;
+	PGPROC	   *proc = lifeguard_proc(s->pgprocno);
 
 	if (lifeguard_proc_pid(proc) != s->pid)
 		return false;
-	if (!read_status_entry(s->beindex, &st, NULL))
+	if (!lifeguard_status_read(s->beindex, &st, NULL))
 		return false;
 	return st.pid == s->pid &&
 		st.backend_start == s->backend_start &&
 		st.xact_start == s->xact_start &&
 		st.activity_start == s->activity_start &&
-		session_state(st.state, proc->wait_event_info) == s->state;
+		session_state(st.state, lifeguard_proc_wait_event_info(proc)) == s->state;
 }
 
 /*

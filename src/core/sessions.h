@@ -11,41 +11,11 @@
 #define LIFEGUARD_SESSIONS_H
 
 #include "libpq/pqcomm.h"
-#include "postmaster/postmaster.h"
-#include "storage/proc.h"
 #include "utils/timestamp.h"
-#include "utils/wait_event.h"
 
+#include "core/compat.h"
 #include "core/events.h"
 #include "core/lifeguard.h"
-
-/*
- * The pid of the process using this PGPROC, or 0 when it is on the free
- * list.  In use means: its latch has an owner.  InitProcess() takes the
- * latch (OwnLatch) right after taking the PGPROC off the free list, and
- * ProcKill() gives it up (DisownLatch) right before putting it back.  The
- * pid field cannot tell: PostgreSQL 15 leaves a client backend's pid in its
- * PGPROC after exit.  Read without a lock: a momentary view.
- */
-static inline int
-lifeguard_proc_pid(PGPROC *proc)
-{
-	return proc->procLatch.owner_pid;
-}
-
-/*
- * Slots kept by PostgreSQL itself for superusers.  PostgreSQL 16 renamed the
- * setting and added reserved_connections.
- */
-#if PG_VERSION_NUM >= 160000
-#define LG_SUPERUSER_RESERVED	(SuperuserReservedConnections + ReservedConnections)
-#else
-#define LG_SUPERUSER_RESERVED	ReservedBackends
-#endif
-
-/* Does this wait_event_info say "waiting on a heavyweight lock"? */
-#define LIFEGUARD_WAITS_ON_LOCK(wait_event_info) \
-	(((wait_event_info) & 0xFF000000) == PG_WAIT_LOCK)
 
 typedef enum LifeguardSessionState
 {

@@ -67,12 +67,12 @@
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
-#include "utils/guc_tables.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "core/compat.h"
 #include "core/duty.h"
 #include "core/events.h"
 #include "core/lifeguard.h"
@@ -229,8 +229,8 @@ lifeguard_wake_worker(void)
 static void
 publish_settings(void)
 {
-	struct config_generic **vars = get_guc_variables();
-	int			nvars = GetNumConfigOptions();
+	int			nvars;
+	LifeguardGucVar **vars = lifeguard_guc_variables(&nvars);
 	const char *prefix = LIFEGUARD_GUC_PREFIX ".";
 	Size		prefixlen = strlen(prefix);
 	MemoryContext oldcxt;
@@ -243,20 +243,22 @@ publish_settings(void)
 	appendStringInfoChar(&buf, '{');
 	for (i = 0; i < nvars; i++)
 	{
-		struct config_generic *var = vars[i];
+		LifeguardGucVar *var = vars[i];
+		const char *name = lifeguard_guc_name(var);
+		int			flags = lifeguard_guc_flags(var);
 		char	   *value;
 
-		if (strncmp(var->name, prefix, prefixlen) != 0 ||
-			(var->flags & GUC_NO_SHOW_ALL) ||
-			(var->flags & GUC_SUPERUSER_ONLY) ||
-			(var->flags & GUC_CUSTOM_PLACEHOLDER))
+		if (strncmp(name, prefix, prefixlen) != 0 ||
+			(flags & GUC_NO_SHOW_ALL) ||
+			(flags & GUC_SUPERUSER_ONLY) ||
+			(flags & GUC_CUSTOM_PLACEHOLDER))
 			continue;
 
-		value = GetConfigOptionByName(var->name, NULL, false);
+		value = GetConfigOptionByName(name, NULL, false);
 		if (!first)
 			appendStringInfoString(&buf, ", ");
 		first = false;
-		escape_json(&buf, var->name + prefixlen);
+		escape_json(&buf, name + prefixlen);
 		appendStringInfoString(&buf, ": ");
 		escape_json(&buf, value ? value : "");
 	}

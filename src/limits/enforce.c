@@ -96,6 +96,7 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "core/compat.h"
 #include "core/events.h"
 #include "core/lifeguard.h"
 #include "core/privileges.h"
@@ -105,10 +106,6 @@
 
 /* A cancelled offence is escalated after max(naptime, this) */
 #define LIFEGUARD_ESCALATE_MIN_MS	1000
-
-/* The messages the signals raise in the target backend (tcop/postgres.c) */
-#define LG_CANCEL_MESSAGE		"canceling statement due to user request"
-#define LG_TERMINATE_MESSAGE	"terminating connection due to administrator command"
 
 /* Room for the text that tells a signalled client why */
 #define LIFEGUARD_REASON_LEN	192
@@ -219,7 +216,8 @@ lifeguard_emit_log(ErrorData *edata)
 	char		detail[LIFEGUARD_REASON_LEN];
 
 	if (Limits != NULL && MyProc != NULL &&
-		MyProc->pgprocno < MaxConnections && edata->message_id != NULL)
+		lifeguard_proc_number(MyProc) < MaxConnections &&
+		edata->message_id != NULL)
 	{
 		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED &&
 			strcmp(edata->message_id, LG_CANCEL_MESSAGE) == 0)
@@ -234,7 +232,7 @@ lifeguard_emit_log(ErrorData *edata)
 		{
 			TimestampTz now = GetCurrentTimestamp();
 
-			r = &Limits->reasons[MyProc->pgprocno];
+			r = &Limits->reasons[lifeguard_proc_number(MyProc)];
 			SpinLockAcquire(&r->mutex);
 			if (r->pid == MyProcPid && r->sig == sig && now < r->expires)
 			{

@@ -41,6 +41,7 @@
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
+#include "core/compat.h"
 #include "core/lifeguard.h"
 #include "core/privileges.h"
 #include "limits/locks.h"
@@ -57,16 +58,16 @@ PG_FUNCTION_INFO_V1(lifeguard_blockers);
 static int *
 waiting_pids(int *n)
 {
-	int		   *pids = palloc(sizeof(int) * Max(ProcGlobal->allProcCount, 1));
+	int		   *pids = palloc(sizeof(int) * Max(lifeguard_proc_count(), 1));
 	int			i;
 
 	*n = 0;
-	for (i = 0; i < ProcGlobal->allProcCount; i++)
+	for (i = 0; i < lifeguard_proc_count(); i++)
 	{
-		PGPROC	   *proc = &ProcGlobal->allProcs[i];
+		PGPROC	   *proc = lifeguard_proc(i);
 		int			pid = lifeguard_proc_pid(proc);
 
-		if (pid != 0 && LIFEGUARD_WAITS_ON_LOCK(proc->wait_event_info))
+		if (pid != 0 && LIFEGUARD_WAITS_ON_LOCK(lifeguard_proc_wait_event_info(proc)))
 			pids[(*n)++] = pid;
 	}
 	return pids;
@@ -103,8 +104,8 @@ add_edges(int pid, BlockEdge **edges, int *nedges, int *maxedges)
 		 * GetBlockerStatusData() leaves LockInstanceData.waitStart unset;
 		 * the waiter's PGPROC has it (0 for a moment after the wait began).
 		 */
-		wait_start = proc ? (TimestampTz) pg_atomic_read_u64(&proc->waitStart) : 0;
-		conflicts = GetLockTagsMethodTable(&mine->locktag)->conflictTab[mine->waitLockMode];
+		wait_start = proc ? lifeguard_proc_wait_start(proc) : 0;
+		conflicts = lifeguard_lock_conflicts(&mine->locktag, mine->waitLockMode);
 
 		for (j = 0; j < bproc->num_locks; j++)
 		{
@@ -335,29 +336,6 @@ pid_array(BlockEdge *edges, int nedges, int pid, bool blockers)
 										   true, TYPALIGN_INT));
 }
 
-static const char *
-state_name(BackendState state)
-{
-	switch (state)
-	{
-		case STATE_IDLE:
-			return "idle";
-		case STATE_RUNNING:
-			return "active";
-		case STATE_IDLEINTRANSACTION:
-			return "idle in transaction";
-		case STATE_FASTPATH:
-			return "fastpath function call";
-		case STATE_IDLEINTRANSACTION_ABORTED:
-			return "idle in transaction (aborted)";
-		case STATE_DISABLED:
-			return "disabled";
-		case STATE_UNDEFINED:
-			break;
-	}
-	return NULL;
-}
-
 /*
  * lifeguard.blockers(): one row per session that waits on a heavyweight
  * lock or blocks one that does.  Roots first, then by depth.
@@ -372,7 +350,6 @@ lifeguard_blockers(PG_FUNCTION_ARGS)
 	BlockEdge  *edges;
 	int			nedges;
 	int			nnodes;
-	int			nbe;
 	int			i;
 	int			b;
 
@@ -385,23 +362,20 @@ lifeguard_blockers(PG_FUNCTION_ARGS)
 	qsort(nodes, nnodes, sizeof(BlockNode), node_cmp);
 
 	pgstat_clear_backend_activity_snapshot();
-	nbe = pgstat_fetch_stat_numbackends();
 
 	for (i = 0; i < nnodes; i++)
 	{
 		BlockNode  *node = &nodes[i];
-		PgBackendStatus *be = NULL;
+		LifeguardStatusCopy st;
+		const char *appname = NULL;
+		const char *activity = NULL;
+		bool		found;
 		Datum		values[BLOCKERS_COLS];
 		bool		nulls[BLOCKERS_COLS];
 		const char *state;
+		Oid			relid;
 
-		for (b = 1; b <= nbe && be == NULL; b++)
-		{
-			LocalPgBackendStatus *local = pgstat_fetch_stat_local_beentry(b);
-
-			if (local && local->backendStatus.st_procpid == node->pid)
-				be = &local->backendStatus;
-		}
+		found = lifeguard_status_lookup(node->pid, &st, &appname, &activity);
 
 		memset(nulls, 0, sizeof(nulls));
 		values[0] = Int32GetDatum(node->pid);
@@ -416,15 +390,12 @@ lifeguard_blockers(PG_FUNCTION_ARGS)
 		{
 			LOCKTAG    *tag = &node->tag;
 
-			values[7] = CStringGetTextDatum(LockTagTypeNames[tag->locktag_type]);
-			values[8] = CStringGetTextDatum(GetLockmodeName(tag->locktag_lockmethodid,
-															node->mode));
-			if ((tag->locktag_type == LOCKTAG_RELATION ||
-				 tag->locktag_type == LOCKTAG_RELATION_EXTEND ||
-				 tag->locktag_type == LOCKTAG_PAGE ||
-				 tag->locktag_type == LOCKTAG_TUPLE) &&
-				tag->locktag_field1 == MyDatabaseId)
-				values[9] = ObjectIdGetDatum(tag->locktag_field2);
+			values[7] = CStringGetTextDatum(lifeguard_locktag_type_name(tag));
+			values[8] = CStringGetTextDatum(lifeguard_lock_mode_name(tag,
+										 node->mode));
+			relid = lifeguard_locktag_relation(tag);
+			if (OidIsValid(relid))
+				values[9] = ObjectIdGetDatum(relid);
 			else
 				nulls[9] = true;
 		}
@@ -435,7 +406,7 @@ lifeguard_blockers(PG_FUNCTION_ARGS)
 		values[11] = TimestampTzGetDatum(node->blocking_since);
 		nulls[11] = (node->blocking_since == 0);
 
-		if (be == NULL)
+		if (!found)
 		{
 			/* a prepared transaction (pid 0), or gone since */
 			for (b = 12; b < BLOCKERS_COLS; b++)
@@ -443,22 +414,22 @@ lifeguard_blockers(PG_FUNCTION_ARGS)
 		}
 		else
 		{
-			char	   *role = GetUserNameFromId(be->st_userid, true);
-			char	   *db = OidIsValid(be->st_databaseid) ?
-				get_database_name(be->st_databaseid) : NULL;
+			char	   *role = GetUserNameFromId(st.roleid, true);
+			char	   *db = OidIsValid(st.dbid) ?
+				get_database_name(st.dbid) : NULL;
 
-			state = state_name(be->st_state);
+			state = lifeguard_state_name(st.state);
 			values[12] = state ? CStringGetTextDatum(state) : (Datum) 0;
 			nulls[12] = (state == NULL);
-			values[13] = TimestampTzGetDatum(be->st_xact_start_timestamp);
-			nulls[13] = (be->st_xact_start_timestamp == 0);
+			values[13] = TimestampTzGetDatum(st.xact_start);
+			nulls[13] = (st.xact_start == 0);
 			values[14] = role ? CStringGetTextDatum(role) : (Datum) 0;
 			nulls[14] = (role == NULL);
 			values[15] = db ? CStringGetTextDatum(db) : (Datum) 0;
 			nulls[15] = (db == NULL);
-			values[16] = CStringGetTextDatum(be->st_appname ? be->st_appname : "");
-			if (all_stats || has_privs_of_role(GetUserId(), be->st_userid))
-				values[17] = CStringGetTextDatum(pgstat_clip_activity(be->st_activity_raw));
+			values[16] = CStringGetTextDatum(appname ? appname : "");
+			if (all_stats || has_privs_of_role(GetUserId(), st.roleid))
+				values[17] = CStringGetTextDatum(pgstat_clip_activity(activity));
 			else
 				values[17] = CStringGetTextDatum("<insufficient privilege>");
 		}

@@ -71,6 +71,7 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
+#include "core/compat.h"
 #include "core/events.h"
 #include "core/lifeguard.h"
 #include "core/ring.h"
@@ -455,7 +456,7 @@ notify_events(bool can_notify)
 	 * that notified and waits for a synchronous standby keeps: take it
 	 * now, without waiting, or try again at the next tick.
 	 */
-	SET_LOCKTAG_OBJECT(tag, InvalidOid, DatabaseRelationId, InvalidOid, 0);
+	lifeguard_set_notify_locktag(&tag);
 	if (LockAcquire(&tag, AccessExclusiveLock, false, true) == LOCKACQUIRE_NOT_AVAIL)
 	{
 		AbortCurrentTransaction();

@@ -65,6 +65,7 @@
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
+#include "core/compat.h"
 #include "core/lifeguard.h"
 #include "core/privileges.h"
 #include "core/shmem.h"
@@ -717,7 +718,7 @@ lifeguard_http_main(Datum main_arg)
 		}
 
 		MemoryContextSwitchTo(loop_context);
-		set = CreateWaitEventSet(loop_context, HTTP_MAX_CLIENTS + 3);
+		set = lifeguard_create_wait_event_set(loop_context, HTTP_MAX_CLIENTS + 3);
 		AddWaitEventToSet(set, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
 		AddWaitEventToSet(set, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
 		if (now < accept_paused_until)

@@ -88,6 +88,7 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
+#include "core/compat.h"
 #include "core/lifeguard.h"
 #include "core/privileges.h"
 #include "core/worker.h"
@@ -437,7 +438,7 @@ publish_policies(const LifeguardPolicy *policies, int n)
 		 * now until the next publication.)
 		 */
 		if (!OidIsValid(e->dbid))
-			e->dbid = ProcGlobal->allProcs[i].databaseId;
+			e->dbid = lifeguard_proc_database(lifeguard_proc(i));
 		memset(e->counted, 0, sizeof(e->counted));
 		for (j = 0; j < n; j++)
 		{
@@ -724,7 +725,7 @@ uncount_session(int code, Datum arg)
 
 	if (MyProc == NULL || Policies == NULL)
 		return;
-	e = &Policies->backends[MyProc->pgprocno];
+	e = &Policies->backends[lifeguard_proc_number(MyProc)];
 
 	LWLockAcquire(Policies->lock, LW_EXCLUSIVE);
 	if (e->pid == MyProcPid)
@@ -768,7 +769,7 @@ database_oid_at_login(const char *dbname)
 				CStringGetDatum(dbname));
 	rel = table_open(DatabaseRelationId, AccessShareLock);
 	scan = systable_beginscan(rel, DatabaseNameIndexId,
-							  criticalSharedRelcachesBuilt, NULL, 1, &key);
+							  lifeguard_shared_relcache_ready(), NULL, 1, &key);
 	tup = systable_getnext(scan);
 	if (HeapTupleIsValid(tup))
 		dbid = ((Form_pg_database) GETSTRUCT(tup))->oid;
@@ -791,7 +792,7 @@ lifeguard_policy_admit(Oid roleid, const char *dbname, const char *appname,
 					   bool enforce, LifeguardCapRefusal *refused)
 {
 	PolicyState *s = Policies;
-	BackendEntry *e = &s->backends[MyProc->pgprocno];
+	BackendEntry *e = &s->backends[lifeguard_proc_number(MyProc)];
 	Oid			dbid = InvalidOid;
 	bool		dbid_known = false;
 	bool		privileged = false;

@@ -40,21 +40,13 @@
 #include "storage/proc.h"
 #include "utils/acl.h"
 
+#include "core/compat.h"
 #include "core/events.h"
 #include "core/lifeguard.h"
 #include "core/privileges.h"
 #include "policy/policy.h"
 #include "slots/slots.h"
 #include "slots/slots_int.h"
-
-/* PostgreSQL 16's HaveNFreeProcs() also reports the count it found */
-#if PG_VERSION_NUM >= 160000
-static int	lg_nfree;
-
-#define lg_have_free_procs(n)	HaveNFreeProcs((n), &lg_nfree)
-#else
-#define lg_have_free_procs(n)	HaveNFreeProcs(n)
-#endif
 
 static ClientAuthentication_hook_type prev_client_auth_hook = NULL;
 
@@ -92,7 +84,7 @@ check_admin_reserve(Port *port, Oid roleid)
 	int			reserve = lifeguard_reserved_admin_slots;
 	char		detail[LIFEGUARD_DETAIL_LEN];
 
-	if (reserve <= 0 || lg_have_free_procs(LG_SUPERUSER_RESERVED + reserve))
+	if (reserve <= 0 || lifeguard_have_free_procs(LG_SUPERUSER_RESERVED + reserve))
 		return;
 	if (superuser_arg(roleid) || lifeguard_role_is_admin(roleid))
 		return;
@@ -155,7 +147,7 @@ lifeguard_client_authentication(Port *port, int status)
 		prev_client_auth_hook(port, status);
 
 	if (status != STATUS_OK || am_walsender || Slots == NULL ||
-		MyProc == NULL || MyProc->pgprocno >= MaxConnections)
+		MyProc == NULL || lifeguard_proc_number(MyProc) >= MaxConnections)
 		return;
 
 	INSTR_TIME_SET_CURRENT(start);

@@ -26,6 +26,7 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "core/compat.h"
 #include "core/events.h"
 #include "core/lifeguard.h"
 #include "core/privileges.h"
