@@ -362,7 +362,7 @@ ingest_cron_runs(const char *dbname, uint64 check, TimestampTz now)
 	if (!ConditionalLockRelationOid(details, AccessShareLock) ||
 		!ConditionalLockRelationOid(jobs, AccessShareLock))
 		return;
-	if (!try_lock("lifeguard", "_jobs", RowExclusiveLock) ||
+	if (!try_lock("lifeguard", "job_registry", RowExclusiveLock) ||
 		!try_lock("lifeguard", "job_runs", RowExclusiveLock))
 	{
 		elog(DEBUG1, "pg_lifeguard: job tables busy, pg_cron runs not read");
@@ -384,7 +384,7 @@ check_jobs(const char *dbname, uint64 check, TimestampTz now)
 	int			ret;
 
 	if (!try_lock("lifeguard", "jobs", AccessShareLock) ||
-		!try_lock("lifeguard", "_jobs", AccessShareLock))
+		!try_lock("lifeguard", "job_registry", AccessShareLock))
 	{
 		elog(DEBUG1, "pg_lifeguard: lifeguard.jobs busy, jobs not checked");
 		return;

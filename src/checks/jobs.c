@@ -4,7 +4,7 @@
  *		Maintenance jobs: the heartbeat API (job_start, job_success,
  *		job_failure) and the bounded runner lifeguard.run_maintenance.
  *
- * A job is a row of lifeguard._jobs, registered through the view
+ * A job is a row of lifeguard.job_registry, registered through the view
  * lifeguard.jobs.  Its state columns are written only here (and by the
  * worker's pg_cron reader, see checks.c), with the rights of the table's
  * owner: the caller needs no privilege on the tables, only the privileges
@@ -131,12 +131,12 @@ static void
 elevate(Elevation *e)
 {
 	Oid			nsp = get_namespace_oid("lifeguard", false);
-	Oid			relid = get_relname_relid("_jobs", nsp);
+	Oid			relid = get_relname_relid("job_registry", nsp);
 
 	if (!OidIsValid(relid))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("table lifeguard._jobs does not exist"),
+				 errmsg("table lifeguard.job_registry does not exist"),
 				 errhint("Is the pg_lifeguard extension installed in this database?")));
 	GetUserIdAndSecContext(&e->save_userid, &e->save_sec);
 	/* the caller's search_path is the caller's: never used as the owner */
@@ -198,7 +198,7 @@ job_lookup(const char *name)
 
 	values[0] = CStringGetTextDatum(name);
 	elevate(&e);
-	ret = SPI_execute_with_args("SELECT owner::pg_catalog.oid, kind FROM lifeguard._jobs"
+	ret = SPI_execute_with_args("SELECT owner::pg_catalog.oid, kind FROM lifeguard.job_registry"
 								" WHERE name OPERATOR(pg_catalog.=) $1",
 								1, types, values, NULL, true, 1);
 	restore(&e);
@@ -256,7 +256,7 @@ record_start(const char *name, const char *source)
 	uvalues[0] = values[0];
 	uvalues[1] = values[3];
 
-	state_exec("UPDATE lifeguard._jobs SET last_started = $2"
+	state_exec("UPDATE lifeguard.job_registry SET last_started = $2"
 			   " WHERE name OPERATOR(pg_catalog.=) $1",
 			   2, utypes, uvalues, NULL, SPI_OK_UPDATE);
 	return state_exec("INSERT INTO lifeguard.job_runs"
@@ -314,13 +314,13 @@ record_finish(const char *name, int64 run_id, bool succeeded,
 						7, types, values, nulls, SPI_OK_INSERT_RETURNING);
 
 	if (succeeded)
-		state_exec("UPDATE lifeguard._jobs"
+		state_exec("UPDATE lifeguard.job_registry"
 				   " SET last_succeeded = $7, consecutive_failures = 0,"
 				   "     last_error = NULL"
 				   " WHERE name OPERATOR(pg_catalog.=) $1",
 				   7, types, values, nulls, SPI_OK_UPDATE);
 	else
-		state_exec("UPDATE lifeguard._jobs"
+		state_exec("UPDATE lifeguard.job_registry"
 				   " SET last_failed = $7,"
 				   "     consecutive_failures = consecutive_failures OPERATOR(pg_catalog.+) 1,"
 				   "     last_error = $4"
