@@ -166,8 +166,10 @@ check_admin_reserve(Port *port, Oid roleid)
 	ereport(FATAL,
 			(errcode(ERRCODE_TOO_MANY_CONNECTIONS),
 			 errmsg("remaining connection slots are reserved for emergency admin access"),
-			 errdetail("pg_lifeguard keeps %d connection slots (lifeguard.reserved_admin_slots) free for superusers and members of lifeguard.admin_roles.",
-					   reserve)));
+			 errdetail_plural("pg_lifeguard keeps %d connection slot (lifeguard.reserved_admin_slots) free for superusers and members of lifeguard.admin_roles.",
+							  "pg_lifeguard keeps %d connection slots (lifeguard.reserved_admin_slots) free for superusers and members of lifeguard.admin_roles.",
+							  reserve,
+							  reserve)));
 }
 
 /*
@@ -329,8 +331,10 @@ retry:
 			(errcode(ERRCODE_TOO_MANY_CONNECTIONS),
 			 errmsg("too many connections for pg_lifeguard policy \"%s\"",
 					policy),
-			 errdetail("The policy allows %d connections and all are in use.",
-					   cap)));
+			 errdetail_plural("The policy allows %d connection and it is in use.",
+							  "The policy allows %d connections and all are in use.",
+							  cap,
+							  cap)));
 }
 
 /*
@@ -874,7 +878,7 @@ still_idle(const LifeguardSession *s)
 	if (lifeguard_debug_shed_delay > 0)
 	{
 		ereport(LOG,
-				(errmsg_internal("pg_lifeguard: debug_shed_delay: waiting %d ms before signalling process %d",
+				(errmsg_internal("waiting %d ms (lifeguard.debug_shed_delay) before signalling process %d",
 								 lifeguard_debug_shed_delay, s->pid)));
 		lifeguard_sleep_ms(lifeguard_debug_shed_delay);
 	}

@@ -150,7 +150,7 @@ is( $node->safe_psql(
 );
 poll(
 	q{SELECT count(*) = 1 FROM lifeguard.recent_events()
-	   WHERE kind = 'job_failing' AND detail LIKE 'job "rollup" is failing: 2 failure(s) in a row%'},
+	   WHERE kind = 'job_failing' AND detail LIKE 'job "rollup" is failing: 2 failures in a row%'},
 	'pg_cron: job_failing event');
 
 # the run still going ends well: read then, and only once

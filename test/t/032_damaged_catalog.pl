@@ -110,7 +110,7 @@ sub log_failures
 {
 	my ($part, $offset) = @_;
 	my $n = () = slurp_file($node->logfile, $offset) =~
-	  /WARNING:  pg_lifeguard: \Q$part\E in database "postgres" failed: /g;
+	  /WARNING:  \Q$part\E in database "postgres" failed: /g;
 	return $n;
 }
 
