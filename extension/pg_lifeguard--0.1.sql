@@ -343,12 +343,14 @@ COMMENT ON FUNCTION lifeguard.partitions() IS
 'pg_lifeguard: one row per partitioned table, with default-partition rows, time coverage, gaps, retention and pg_partman settings, read without opening the tables';
 
 --
--- Maintenance jobs.  lifeguard._jobs holds registrations and the state the
--- extension keeps; users see and register jobs through the view
+-- Maintenance jobs.  lifeguard.job_registry holds registrations and the
+-- state the extension keeps; users see and register jobs through the view
 -- lifeguard.jobs, whose status is computed when it is read.  INSERT, UPDATE
--- and DELETE on the view work as on a table, for the columns granted.
+-- and DELETE on the view work as on a table, for the columns granted.  (No
+-- relation here is named "_" plus another's name: "_jobs" is the name of
+-- the array type of the view's row type; test sql/type_names.sql.)
 --
-CREATE TABLE lifeguard._jobs (
+CREATE TABLE lifeguard.job_registry (
     name             text PRIMARY KEY
                      CONSTRAINT jobs_name_check
                      CHECK (name ~ '^[A-Za-z0-9_.:-]+$' AND length(name) <= 63),
@@ -374,10 +376,10 @@ CREATE TABLE lifeguard._jobs (
     cron_last_runid  bigint NOT NULL DEFAULT 0
 );
 
-COMMENT ON TABLE lifeguard._jobs IS
+COMMENT ON TABLE lifeguard.job_registry IS
 'pg_lifeguard: registered maintenance jobs and their state; read and register them through lifeguard.jobs';
 
-SELECT pg_catalog.pg_extension_config_dump('lifeguard._jobs', '');
+SELECT pg_catalog.pg_extension_config_dump('lifeguard.job_registry', '');
 
 --
 -- A job's status at a given time; README.md, "Job status", is the
@@ -431,7 +433,7 @@ SELECT j.name,
        lifeguard.job_status(j.expected_every, j.escalate_after,
                             j.registered_at, j.last_succeeded,
                             j.consecutive_failures) AS status
-  FROM lifeguard._jobs j;
+  FROM lifeguard.job_registry j;
 
 COMMENT ON VIEW lifeguard.jobs IS
 'pg_lifeguard: registered maintenance jobs, their cadence, history and status; INSERT a row to register a job';
@@ -446,7 +448,7 @@ GRANT SELECT ON lifeguard.jobs TO pg_monitor;
 CREATE TABLE lifeguard.job_runs (
     run_id       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     job_name     text NOT NULL
-                 REFERENCES lifeguard._jobs (name)
+                 REFERENCES lifeguard.job_registry (name)
                  ON UPDATE CASCADE ON DELETE CASCADE,
     source       text NOT NULL
                  CONSTRAINT job_runs_source_check
@@ -538,7 +540,7 @@ DECLARE
 BEGIN
     FOR j IN
         SELECT name, cron_last_runid, expected_every
-          FROM lifeguard._jobs
+          FROM lifeguard.job_registry
          WHERE kind = 'pg_cron'
            FOR NO KEY UPDATE SKIP LOCKED
     LOOP
@@ -560,14 +562,14 @@ BEGIN
                 -- still going: later checks come back for it
                 blocked := true;
                 IF r.start_time IS NOT NULL THEN
-                    UPDATE lifeguard._jobs
+                    UPDATE lifeguard.job_registry
                        SET last_started = greatest(last_started, r.start_time)
                      WHERE name = j.name;
                 END IF;
                 IF r.start_time < now() - j.expected_every THEN
                     stuck := format('pg_cron run %s has been %s since %s',
                                     r.runid, r.status, r.start_time);
-                    UPDATE lifeguard._jobs SET last_error = stuck
+                    UPDATE lifeguard.job_registry SET last_error = stuck
                      WHERE name = j.name
                        AND last_error IS DISTINCT FROM stuck;
                 END IF;
@@ -584,14 +586,14 @@ BEGIN
             IF FOUND THEN
                 n := n + 1;
                 IF r.status = 'succeeded' THEN
-                    UPDATE lifeguard._jobs
+                    UPDATE lifeguard.job_registry
                        SET last_started = greatest(last_started, r.start_time),
                            last_succeeded = greatest(last_succeeded, r.end_time),
                            consecutive_failures = 0,
                            last_error = NULL
                      WHERE name = j.name;
                 ELSE
-                    UPDATE lifeguard._jobs
+                    UPDATE lifeguard.job_registry
                        SET last_started = greatest(last_started, r.start_time),
                            last_failed = greatest(last_failed, r.end_time),
                            consecutive_failures = consecutive_failures + 1,
@@ -604,7 +606,7 @@ BEGIN
             END IF;
         END LOOP;
         IF cursor_at <> j.cron_last_runid THEN
-            UPDATE lifeguard._jobs SET cron_last_runid = cursor_at
+            UPDATE lifeguard.job_registry SET cron_last_runid = cursor_at
              WHERE name = j.name;
         END IF;
     END LOOP;

@@ -267,7 +267,7 @@ check_partitions(const char *dbname, uint64 check, TimestampTz now)
 
 	if (!lifeguard_partitions_scan(false, &tables))
 	{
-		elog(DEBUG1, "pg_lifeguard: partition catalogs busy, partitions not checked");
+		elog(DEBUG1, "partition check skipped: the partition catalogs are locked");
 		return;
 	}
 
@@ -397,10 +397,10 @@ ingest_cron_runs(const char *dbname, uint64 check, TimestampTz now)
 	if (!ConditionalLockRelationOid(details, AccessShareLock) ||
 		!ConditionalLockRelationOid(jobs, AccessShareLock))
 		return;
-	if (!try_lock("lifeguard", "_jobs", RowExclusiveLock) ||
+	if (!try_lock("lifeguard", "job_registry", RowExclusiveLock) ||
 		!try_lock("lifeguard", "job_runs", RowExclusiveLock))
 	{
-		elog(DEBUG1, "pg_lifeguard: job tables busy, pg_cron runs not read");
+		elog(DEBUG1, "pg_cron runs not read: the job tables are locked");
 		return;
 	}
 	args[0] = ObjectIdGetDatum(details);
@@ -419,13 +419,13 @@ check_jobs(const char *dbname, uint64 check, TimestampTz now)
 	int			ret;
 
 	if (!try_lock("lifeguard", "jobs", AccessShareLock) ||
-		!try_lock("lifeguard", "_jobs", AccessShareLock))
+		!try_lock("lifeguard", "job_registry", AccessShareLock))
 	{
-		elog(DEBUG1, "pg_lifeguard: lifeguard.jobs busy, jobs not checked");
+		elog(DEBUG1, "job check skipped: lifeguard.jobs is locked");
 		return;
 	}
 
-	ret = SPI_execute("SELECT name, status, consecutive_failures,"
+	ret = SPI_execute("SELECT name, status, consecutive_failures::pg_catalog.int4,"
 					  " coalesce(last_error, '(none)'),"
 					  " coalesce(last_succeeded::pg_catalog.text, 'never'),"
 					  " expected_every, escalate_after"
@@ -440,7 +440,9 @@ check_jobs(const char *dbname, uint64 check, TimestampTz now)
 		TupleDesc	desc = SPI_tuptable->tupdesc;
 		char	   *name = SPI_getvalue(tup, desc, 1);
 		char	   *status = SPI_getvalue(tup, desc, 2);
-		char	   *failures = SPI_getvalue(tup, desc, 3);
+		bool		isnull;
+		int			failures = DatumGetInt32(SPI_getbinval(tup, desc, 3,
+														   &isnull));
 		char	   *error = SPI_getvalue(tup, desc, 4);
 		char	   *succeeded = SPI_getvalue(tup, desc, 5);
 		int			level = job_level(status);
@@ -461,13 +463,17 @@ check_jobs(const char *dbname, uint64 check, TimestampTz now)
 			case JOB_FAILING:
 				lifeguard_event_record(LG_EVENT_JOB_FAILING, LG_SEVERITY_WARNING,
 									   check_subject(dbname), NULL, NULL,
-									   "job \"%s\" is failing: %s failure(s) in a row, last error: %s",
+									   failures == 1 ?
+									   "job \"%s\" is failing: %d failure in a row, last error: %s" :
+									   "job \"%s\" is failing: %d failures in a row, last error: %s",
 									   name, failures, error);
 				break;
 			case JOB_ESCALATED:
 				lifeguard_event_record(LG_EVENT_JOB_ESCALATED, LG_SEVERITY_CRITICAL,
 									   check_subject(dbname), NULL, NULL,
-									   "job \"%s\" escalated: last success %s, escalate_after %s, %s failure(s) in a row, last error: %s",
+									   failures == 1 ?
+									   "job \"%s\" escalated: last success %s, escalate_after %s, %d failure in a row, last error: %s" :
+									   "job \"%s\" escalated: last success %s, escalate_after %s, %d failures in a row, last error: %s",
 									   name, succeeded,
 									   SPI_getvalue(tup, desc, 7),
 									   failures, error);
@@ -599,8 +605,9 @@ run_checks(const char *dbname, bool own)
 	if (alert_update(InvalidOid, "", "", installed ? 0 : 1, 0, false, check, now) &&
 		!installed && !own)
 		ereport(LOG,
-				(errmsg("pg_lifeguard: extension \"%s\" is not installed in database \"%s\", its partitions and jobs are not checked",
+				(errmsg("extension \"%s\" is not installed in database \"%s\"",
 						LIFEGUARD_EXTENSION, dbname),
+				 errdetail("Its partitions and jobs are not checked."),
 				 errhint("Run CREATE EXTENSION %s in database \"%s\", or remove it from lifeguard.databases.",
 						 LIFEGUARD_EXTENSION, dbname)));
 
@@ -664,7 +671,8 @@ start_check_worker(const char *dbname)
 	{
 		if (!slot->missing)
 			ereport(WARNING,
-					(errmsg("pg_lifeguard: database \"%s\" in lifeguard.databases does not exist",
+					(errcode(ERRCODE_UNDEFINED_DATABASE),
+					 errmsg("database \"%s\" in lifeguard.databases does not exist",
 							dbname),
 					 errhint("Create it, or remove it from lifeguard.databases.")));
 		slot->missing = true;
@@ -678,7 +686,7 @@ start_check_worker(const char *dbname)
 
 		if (GetBackgroundWorkerPid(slot->handle, &pid) != BGWH_STOPPED)
 		{
-			elog(DEBUG1, "pg_lifeguard: the check of database \"%s\" is still running",
+			elog(DEBUG1, "check of database \"%s\" is still running",
 				 dbname);
 			return;
 		}
@@ -697,7 +705,8 @@ start_check_worker(const char *dbname)
 	{
 		slot->handle = NULL;
 		ereport(WARNING,
-				(errmsg("pg_lifeguard: could not start a worker to check database \"%s\"",
+				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+				 errmsg("could not start a worker to check database \"%s\"",
 						dbname),
 				 errhint("Raise max_worker_processes: each database in lifeguard.databases other than lifeguard.database needs one while it is checked.")));
 	}
@@ -757,8 +766,7 @@ lifeguard_check_main(Datum main_arg)
 	BackgroundWorkerUnblockSignals();
 
 	if (!lifeguard_shmem_attached())
-		ereport(FATAL,
-				(errmsg("pg_lifeguard: shared memory is not initialized")));
+		elog(FATAL, "shared memory of pg_lifeguard is not initialized");
 
 	strlcpy(dbname, MyBgworkerEntry->bgw_extra, NAMEDATALEN);
 	BackgroundWorkerInitializeConnection(dbname, NULL, 0);

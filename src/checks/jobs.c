@@ -4,7 +4,7 @@
  *		Maintenance jobs: the heartbeat API (job_start, job_success,
  *		job_failure) and the bounded runner lifeguard.run_maintenance.
  *
- * A job is a row of lifeguard._jobs, registered through the view
+ * A job is a row of lifeguard.job_registry, registered through the view
  * lifeguard.jobs.  Its state columns are written only here (and by the
  * worker's pg_cron reader, see checks.c), with the rights of the table's
  * owner: the caller needs no privilege on the tables, only the privileges
@@ -134,12 +134,13 @@ static void
 elevate(Elevation *e)
 {
 	Oid			nsp = get_namespace_oid("lifeguard", false);
-	Oid			relid = get_relname_relid("_jobs", nsp);
+	Oid			relid = get_relname_relid("job_registry", nsp);
 
 	if (!OidIsValid(relid))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("table lifeguard._jobs does not exist"),
+				 errmsg("relation \"%s.%s\" does not exist",
+						"lifeguard", "job_registry"),
 				 errhint("Is the pg_lifeguard extension installed in this database?")));
 	GetUserIdAndSecContext(&e->save_userid, &e->save_sec);
 	/* the caller's search_path is the caller's: never used as the owner */
@@ -172,7 +173,8 @@ state_exec(const char *sql, int nargs, Oid *types, Datum *values,
 	ret = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
 	restore(&e);
 	if (ret != expect)
-		elog(ERROR, "pg_lifeguard job state: %s", SPI_result_code_string(ret));
+		elog(ERROR, "could not write job state: %s",
+			 SPI_result_code_string(ret));
 	if (SPI_processed > 0 && SPI_tuptable != NULL)
 	{
 		bool		isnull;
@@ -201,12 +203,12 @@ job_lookup(const char *name)
 
 	values[0] = CStringGetTextDatum(name);
 	elevate(&e);
-	ret = SPI_execute_with_args("SELECT owner::pg_catalog.oid, kind FROM lifeguard._jobs"
+	ret = SPI_execute_with_args("SELECT owner::pg_catalog.oid, kind FROM lifeguard.job_registry"
 								" WHERE name OPERATOR(pg_catalog.=) $1",
 								1, types, values, NULL, true, 1);
 	restore(&e);
 	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "pg_lifeguard: could not look up job: %s",
+		elog(ERROR, "could not look up job: %s",
 			 SPI_result_code_string(ret));
 	if (SPI_processed == 0)
 		ereport(ERROR,
@@ -228,9 +230,10 @@ job_lookup(const char *name)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied for job \"%s\"",
 						lifeguard_name_for_message(name)),
-				 errdetail("Only superusers and roles with the privileges of the job's owner%s%s%s may report its runs.",
-						   owner ? " \"" : "", owner ? owner : "",
-						   owner ? "\"" : "")));
+				 owner ?
+				 errdetail("Only superusers and roles with the privileges of the job's owner \"%s\" may report its runs.",
+						   owner) :
+				 errdetail("Only superusers and roles with the privileges of the job's owner may report its runs.")));
 	}
 	return info;
 }
@@ -259,7 +262,7 @@ record_start(const char *name, const char *source)
 	uvalues[0] = values[0];
 	uvalues[1] = values[3];
 
-	state_exec("UPDATE lifeguard._jobs SET last_started = $2"
+	state_exec("UPDATE lifeguard.job_registry SET last_started = $2"
 			   " WHERE name OPERATOR(pg_catalog.=) $1",
 			   2, utypes, uvalues, NULL, SPI_OK_UPDATE);
 	return state_exec("INSERT INTO lifeguard.job_runs"
@@ -317,13 +320,13 @@ record_finish(const char *name, int64 run_id, bool succeeded,
 						7, types, values, nulls, SPI_OK_INSERT_RETURNING);
 
 	if (succeeded)
-		state_exec("UPDATE lifeguard._jobs"
+		state_exec("UPDATE lifeguard.job_registry"
 				   " SET last_succeeded = $7, consecutive_failures = 0,"
 				   "     last_error = NULL"
 				   " WHERE name OPERATOR(pg_catalog.=) $1",
 				   7, types, values, nulls, SPI_OK_UPDATE);
 	else
-		state_exec("UPDATE lifeguard._jobs"
+		state_exec("UPDATE lifeguard.job_registry"
 				   " SET last_failed = $7,"
 				   "     consecutive_failures = consecutive_failures OPERATOR(pg_catalog.+) 1,"
 				   "     last_error = $4"
@@ -396,7 +399,8 @@ lifeguard_job_failure(PG_FUNCTION_ARGS)
  */
 static int
 interval_ms_arg(FunctionCallInfo fcinfo, int argno, const char *argname,
-				int min_ms, int max_ms, const char *range)
+				int min_ms, int max_ms, const char *min_text,
+				const char *max_text)
 {
 	Interval   *iv;
 	double		ms;
@@ -408,8 +412,8 @@ interval_ms_arg(FunctionCallInfo fcinfo, int argno, const char *argname,
 	if (ms < min_ms || ms > max_ms)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must be between %s",
-						argname, range),
+				 errmsg("%s must be between %s and %s",
+						argname, min_text, max_text),
 				 errdetail("%s was %s.", argname,
 						   DatumGetCString(DirectFunctionCall1(interval_out,
 															   IntervalPGetDatum(iv))))));
@@ -495,6 +499,15 @@ run_attempt(const char *command, bool partman, int lock_ms, int statement_ms,
 		}
 
 		ret = SPI_execute(command, false, 0);
+		if (ret == SPI_ERROR_TRANSACTION)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("maintenance command cannot begin or end a transaction"),
+					 errdetail("Each attempt of lifeguard.run_maintenance runs in a transaction of its own.")));
+		if (ret == SPI_ERROR_COPY)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("maintenance command cannot COPY to or from the client")));
 		if (ret < 0)
 			elog(ERROR, "could not run the maintenance command: %s",
 				 SPI_result_code_string(ret));
@@ -557,7 +570,7 @@ lifeguard_run_maintenance(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("command must not be empty")));
 	lock_ms = interval_ms_arg(fcinfo, 2, "lock_timeout", 1,
-							  LG_MAX_LOCK_TIMEOUT_MS, "1 millisecond and 1 hour");
+							  LG_MAX_LOCK_TIMEOUT_MS, "1 millisecond", "1 hour");
 	require_arg(fcinfo, 3, "retries");
 	retries = PG_GETARG_INT32(3);
 	if (retries < 0 || retries > LG_MAX_RETRIES)
@@ -567,7 +580,7 @@ lifeguard_run_maintenance(PG_FUNCTION_ARGS)
 				 errdetail("retries was %d.", retries)));
 	statement_ms = interval_ms_arg(fcinfo, 4, "statement_timeout",
 								   LG_MIN_STATEMENT_MS, LG_MAX_STATEMENT_MS,
-								   "1 second and 1 day");
+								   "1 second", "1 day");
 
 	atomic = (fcinfo->context == NULL || !IsA(fcinfo->context, CallContext) ||
 			  castNode(CallContext, fcinfo->context)->atomic);
@@ -627,12 +640,13 @@ lifeguard_run_maintenance(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(outcome == ATTEMPT_RETRY ? ERRCODE_LOCK_NOT_AVAILABLE :
 						 edata->sqlerrcode),
-				 errmsg("maintenance job \"%s\" failed after %d attempt%s: %s",
-						name, attempt, attempt == 1 ? "" : "s",
-						edata->message),
+				 errmsg_plural("maintenance job \"%s\" failed after %d attempt: %s",
+							   "maintenance job \"%s\" failed after %d attempts: %s",
+							   attempt,
+							   name, attempt, edata->message),
 				 edata->detail ? errdetail_internal("%s", edata->detail) : 0,
-				 errhint("The run is recorded in lifeguard.job_runs (run_id " INT64_FORMAT ").",
-						 run_id)));
+				 errhint("The run is recorded in lifeguard.job_runs (run_id %lld).",
+						 (long long) run_id)));
 	}
 
 	SPI_finish();

@@ -579,9 +579,10 @@ check_range(LifeguardPartitionHealth *h, KeyCompare *kc, RangePart *parts,
 
 	if (h->gaps > 0)
 		add_problem(h, LG_PART_GAPS,
-					"%d gap%s between range partitions: rows in %s go to the default partition or fail",
-					h->gaps, h->gaps == 1 ? "" : "s",
-					h->gaps == 1 ? "it" : "them");
+					h->gaps == 1 ?
+					"%d gap between range partitions: rows in it go to the default partition or fail" :
+					"%d gaps between range partitions: rows in them go to the default partition or fail",
+					h->gaps);
 
 	if (!time_key)
 		return;

@@ -248,7 +248,7 @@ lifeguard_status_array(void)
 	if (!found)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("pg_lifeguard: shared memory structure \"%s\" not found",
+				 errmsg("shared memory structure \"%s\" not found",
 						LG_STATUS_ARRAY_NAME),
 				 errdetail("This build of pg_lifeguard does not match the running server.")));
 	status_array = (volatile PgBackendStatus *) array;

@@ -367,6 +367,13 @@ ring_put(LifeguardEventRing *s, LifeguardEvent *ev)
 /*
  * The server log line of an event, with the stable prefix.  Called with no
  * lock held.
+ *
+ * This is the one message that starts with "pg_lifeguard: ".  It is not a
+ * sentence but a record in a documented format ("pg_lifeguard: <kind>
+ * [<severity>]: <detail>", see lifeguard_event_record()) that log alerting,
+ * scripts and tests match, written by any process (a client backend in the
+ * login hook as well as the workers); the prefix is what finds every event
+ * in the log, and nothing else.
  */
 static void
 log_event(const LifeguardEvent *ev)
@@ -411,6 +418,8 @@ held_back_summary(LifeguardEventBucket *b, TimestampTz now,
 	memcpy(summary->policy, b->policy, NAMEDATALEN);
 	memcpy(summary->role, b->role, NAMEDATALEN);
 	snprintf(summary->detail, sizeof(summary->detail),
+			 b->held_back == 1 ?
+			 "%llu earlier event of this kind, policy and role was held back (lifeguard.event_burst)" :
 			 "%llu earlier events of this kind, policy and role were held back (lifeguard.event_burst)",
 			 (unsigned long long) b->held_back);
 	b->held_back = 0;

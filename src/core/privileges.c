@@ -268,7 +268,7 @@ lifeguard_signal_backend(int pid, int sig, Oid expected_roleid,
 #endif
 	{
 		ereport(WARNING,
-				(errmsg("pg_lifeguard: could not send signal to process %d: %m",
+				(errmsg("could not send signal to process %d: %m",
 						pid)));
 		return LG_SIGNAL_FAILED;
 	}

@@ -51,35 +51,24 @@ char	   *lifeguard_http_listen = NULL;
 char	   *lifeguard_http_token = NULL;
 
 /*
- * A comma-separated list of at most "max" identifiers, quoted where needed;
- * what names the kind of object, example is shown in the hint.
+ * The number of names in a comma-separated list of identifiers, quoted
+ * where needed; -1 when its syntax is invalid.  The check hooks say what
+ * is wrong, each in its own words.
  */
-static bool
-check_name_list(const char *value, int max, const char *what,
-				const char *example)
+static int
+name_list_length(const char *value)
 {
 	char	   *rawstring;
 	List	   *elemlist;
-	bool		ok = true;
+	int			n = -1;
 
 	rawstring = pstrdup(value);
-	if (!SplitIdentifierString(rawstring, ',', &elemlist))
-	{
-		GUC_check_errdetail("List syntax is invalid.");
-		GUC_check_errhint("Use a comma-separated list of %s names, for example %s.",
-						  what, example);
-		ok = false;
-	}
-	else if (list_length(elemlist) > max)
-	{
-		GUC_check_errdetail("At most %d %ss may be listed, %d were given.",
-							max, what, list_length(elemlist));
-		ok = false;
-	}
+	if (SplitIdentifierString(rawstring, ',', &elemlist))
+		n = list_length(elemlist);
 
 	pfree(rawstring);
 	list_free(elemlist);
-	return ok;
+	return n;
 }
 
 /*
@@ -90,8 +79,22 @@ check_name_list(const char *value, int max, const char *what,
 static bool
 check_admin_roles(char **newval, void **extra, GucSource source)
 {
-	return check_name_list(*newval, LIFEGUARD_MAX_ADMIN_ROLES, "role",
-						   "'dba, \"Ops Admin\"'");
+	int			n = name_list_length(*newval);
+
+	if (n < 0)
+	{
+		GUC_check_errdetail("List syntax is invalid.");
+		GUC_check_errhint("Use a comma-separated list of role names, for example %s.",
+						  "'dba, \"Ops Admin\"'");
+		return false;
+	}
+	if (n > LIFEGUARD_MAX_ADMIN_ROLES)
+	{
+		GUC_check_errdetail("At most %d roles may be listed, %d were given.",
+							LIFEGUARD_MAX_ADMIN_ROLES, n);
+		return false;
+	}
+	return true;
 }
 
 /*
@@ -117,8 +120,22 @@ check_http_listen(char **newval, void **extra, GucSource source)
 static bool
 check_databases(char **newval, void **extra, GucSource source)
 {
-	return check_name_list(*newval, LIFEGUARD_MAX_CHECK_DATABASES, "database",
-						   "'postgres, app'");
+	int			n = name_list_length(*newval);
+
+	if (n < 0)
+	{
+		GUC_check_errdetail("List syntax is invalid.");
+		GUC_check_errhint("Use a comma-separated list of database names, for example %s.",
+						  "'postgres, app'");
+		return false;
+	}
+	if (n > LIFEGUARD_MAX_CHECK_DATABASES)
+	{
+		GUC_check_errdetail("At most %d databases may be listed, %d were given.",
+							LIFEGUARD_MAX_CHECK_DATABASES, n);
+		return false;
+	}
+	return true;
 }
 
 /*

@@ -267,9 +267,10 @@ publish_settings(void)
 	if (buf.len >= LIFEGUARD_SETTINGS_LEN)
 	{
 		ereport(WARNING,
-				(errmsg("pg_lifeguard: settings too long to publish (%d bytes)",
-						buf.len),
-				 errdetail("worker_status() shows no settings until they are shorter.")));
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("settings are too long to publish"),
+				 errdetail("The lifeguard.* settings take %d bytes, more than fit in shared memory; worker_status() shows none until they are shorter.",
+						   buf.len)));
 		resetStringInfo(&buf);
 		appendStringInfoString(&buf, "{}");
 	}
@@ -326,12 +327,12 @@ lifeguard_report_part_failure(const char *part, const char *database,
 
 	if (!first)
 	{
-		elog(DEBUG1, "pg_lifeguard: %s in database \"%s\" failed again: %s",
+		elog(DEBUG1, "%s in database \"%s\" failed again: %s",
 			 part, database, message);
 		return;
 	}
 	ereport(WARNING,
-			(errmsg("pg_lifeguard: %s in database \"%s\" failed: %s",
+			(errmsg("%s in database \"%s\" failed: %s",
 					part, database, message),
 			 errdetail("The worker goes on with its other work and tries this again when it is next due; further failures are only counted until it works again.")));
 	lifeguard_event_record(LG_EVENT_WORKER_ERROR, LG_SEVERITY_WARNING,
@@ -431,11 +432,11 @@ check_extension(void *arg)
 
 	if (found)
 		ereport(LOG,
-				(errmsg("pg_lifeguard: extension found in database \"%s\", worker is running",
-						lifeguard_database)));
+				(errmsg("extension \"%s\" found in database \"%s\", worker is running",
+						LIFEGUARD_EXTENSION, lifeguard_database)));
 	else
 		ereport(LOG,
-				(errmsg("pg_lifeguard: extension \"%s\" is not installed in database \"%s\", worker is waiting for it",
+				(errmsg("extension \"%s\" is not installed in database \"%s\", worker is waiting for it",
 						LIFEGUARD_EXTENSION, lifeguard_database),
 				 errhint("Run CREATE EXTENSION %s in database \"%s\", or set lifeguard.database.",
 						 LIFEGUARD_EXTENSION, lifeguard_database)));
@@ -673,8 +674,7 @@ lifeguard_worker_main(Datum main_arg)
 	BackgroundWorkerUnblockSignals();
 
 	if (!lifeguard_shmem_attached())
-		ereport(FATAL,
-				(errmsg("pg_lifeguard: shared memory is not initialized")));
+		elog(FATAL, "shared memory of pg_lifeguard is not initialized");
 	w = &Worker->state;
 
 	before_shmem_exit(worker_exit, (Datum) 0);

@@ -445,8 +445,10 @@ offence_text(const Offence *o)
 		case LG_LIMIT_TRANSACTION:
 			return psprintf("in a transaction for %.1f s", secs);
 		case LG_LIMIT_BLOCKING:
-			return psprintf("blocking %d session%s for %.1f s",
-							o->blocked, o->blocked == 1 ? "" : "s", secs);
+			return psprintf(o->blocked == 1 ?
+							"blocking %d session for %.1f s" :
+							"blocking %d sessions for %.1f s",
+							o->blocked, secs);
 		case LG_LIMIT_IDLE:
 		case LG_LIMIT_SHED_IDLE:
 		case LG_LIMIT_NKINDS:
@@ -472,8 +474,10 @@ offence_detail(const Offence *o)
 		case LG_LIMIT_TRANSACTION:
 			return psprintf("The transaction had been open for %.1f s.", secs);
 		case LG_LIMIT_BLOCKING:
-			return psprintf("The session had kept %d other session%s waiting for its locks for %.1f s.",
-							o->blocked, o->blocked == 1 ? "" : "s", secs);
+			return psprintf(o->blocked == 1 ?
+							"The session had kept %d other session waiting for its locks for %.1f s." :
+							"The session had kept %d other sessions waiting for its locks for %.1f s.",
+							o->blocked, secs);
 		case LG_LIMIT_IDLE:
 		case LG_LIMIT_SHED_IDLE:
 		case LG_LIMIT_NKINDS:

@@ -150,19 +150,20 @@ take_events(uint64 *mark, LifeguardEvent *buf, int max, uint64 *lost)
  * EVENTLOG_WARN_MS ago.
  */
 static void
-warn_once(const char *what, const char *message)
+warn_once(const char *message)
 {
 	TimestampTz now = GetCurrentTimestamp();
 	char		text[LIFEGUARD_ERROR_LEN];
 
-	snprintf(text, sizeof(text), "%s: %s", what, message);
+	strlcpy(text, message, sizeof(text));
 	if (strcmp(text, last_warning) == 0 &&
 		!TimestampDifferenceExceeds(last_warning_at, now, EVENTLOG_WARN_MS))
 		return;
 	strlcpy(last_warning, text, sizeof(last_warning));
 	last_warning_at = now;
 	ereport(WARNING,
-			(errmsg("pg_lifeguard: could not %s: %s", what, message),
+			(errmsg("could not send NOTIFY on channel \"%s\": %s",
+					EVENTLOG_CHANNEL, message),
 			 errdetail("Notifications are sent at most once: these events are not announced, and stay readable in lifeguard.recent_events() and lifeguard.events.")));
 }
 
@@ -489,7 +490,7 @@ notify_events(bool can_notify)
 		edata = lifeguard_catch_error(oldcxt);
 		AbortCurrentTransaction();
 		MemoryContextSwitchTo(oldcxt);
-		warn_once("send NOTIFY lifeguard", edata->message);
+		warn_once(edata->message);
 		FreeErrorData(edata);
 	}
 	PG_END_TRY();

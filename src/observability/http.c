@@ -133,7 +133,7 @@ set_nonblocking(pgsocket fd)
 	if (!pg_set_noblock(fd))
 		ereport(ERROR,
 				(errcode_for_socket_access(),
-				 errmsg("pg_lifeguard: could not set socket to non-blocking mode: %m")));
+				 errmsg("could not set socket to nonblocking mode: %m")));
 	(void) fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
@@ -167,31 +167,32 @@ open_listener(void)
 	else
 		ereport(FATAL,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("pg_lifeguard: lifeguard.http_listen \"%s\" is not a numeric address",
-						lifeguard_http_listen)));
+				 errmsg("invalid value for parameter \"%s\": \"%s\"",
+						"lifeguard.http_listen", lifeguard_http_listen),
+				 errdetail("It is not a numeric IPv4 or IPv6 address.")));
 
 	fd = socket(addr.ss_family, SOCK_STREAM, 0);
 	if (fd == PGINVALID_SOCKET)
 		ereport(FATAL,
 				(errcode_for_socket_access(),
-				 errmsg("pg_lifeguard: could not create HTTP socket: %m")));
+				 errmsg("could not create HTTP socket: %m")));
 	(void) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *) &addr, addrlen) < 0)
 		ereport(FATAL,
 				(errcode_for_socket_access(),
-				 errmsg("pg_lifeguard: could not bind HTTP endpoint to %s port %d: %m",
+				 errmsg("could not bind HTTP endpoint to %s port %d: %m",
 						lifeguard_http_listen, lifeguard_http_port),
 				 errhint("Another process may use the port; the worker tries again in %d seconds.",
 						 HTTP_RESTART_SECONDS)));
 	if (listen(fd, HTTP_BACKLOG) < 0)
 		ereport(FATAL,
 				(errcode_for_socket_access(),
-				 errmsg("pg_lifeguard: could not listen on HTTP socket: %m")));
+				 errmsg("could not listen on HTTP socket: %m")));
 	set_nonblocking(fd);
 	listen_fd = fd;
 
 	ereport(LOG,
-			(errmsg("pg_lifeguard: HTTP endpoint listening on %s port %d",
+			(errmsg("HTTP endpoint listening on %s port %d",
 					lifeguard_http_listen, lifeguard_http_port)));
 }
 
@@ -465,7 +466,7 @@ handle_request(HttpClient *c)
 		AbortCurrentTransaction();
 		MemoryContextSwitchTo(oldcxt);
 		ereport(LOG,
-				(errmsg("pg_lifeguard: HTTP request for %s failed: %s",
+				(errmsg("HTTP request for \"%s\" failed: %s",
 						target, edata->message)));
 		FreeErrorData(edata);
 		if (c->state == CLIENT_WRITING && c->response.data != NULL)
@@ -605,7 +606,7 @@ accept_clients(void)
 			{
 				ereport(LOG,
 						(errcode_for_socket_access(),
-						 errmsg("pg_lifeguard: could not accept HTTP connection: %m")));
+						 errmsg("could not accept HTTP connection: %m")));
 				accept_paused_until =
 					TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 												HTTP_ACCEPT_PAUSE_MS);
@@ -665,8 +666,7 @@ lifeguard_http_main(Datum main_arg)
 	BackgroundWorkerUnblockSignals();
 
 	if (!lifeguard_shmem_attached())
-		ereport(FATAL,
-				(errmsg("pg_lifeguard: shared memory is not initialized")));
+		elog(FATAL, "shared memory of pg_lifeguard is not initialized");
 
 	/* no database: shared catalogs only, for role and database names */
 	BackgroundWorkerInitializeConnection(NULL, NULL, 0);

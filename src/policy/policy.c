@@ -455,8 +455,10 @@ publish_policies(const LifeguardPolicy *policies, int n)
 
 	published_once = true;
 	ereport(LOG,
-			(errmsg("pg_lifeguard: %d policies in force (generation %llu)",
-					n, (unsigned long long) generation)));
+			(errmsg_plural("%d pg_lifeguard policy in force (generation %llu)",
+						   "%d pg_lifeguard policies in force (generation %llu)",
+						   n,
+						   n, (unsigned long long) generation)));
 }
 
 /*

@@ -98,8 +98,10 @@ check_admin_reserve(Port *port, Oid roleid)
 	ereport(FATAL,
 			(errcode(ERRCODE_TOO_MANY_CONNECTIONS),
 			 errmsg("remaining connection slots are reserved for emergency admin access"),
-			 errdetail("pg_lifeguard keeps %d connection slots (lifeguard.reserved_admin_slots) free for superusers and members of lifeguard.admin_roles.",
-					   reserve)));
+			 errdetail_plural("pg_lifeguard keeps %d connection slot (lifeguard.reserved_admin_slots) free for superusers and members of lifeguard.admin_roles.",
+							  "pg_lifeguard keeps %d connection slots (lifeguard.reserved_admin_slots) free for superusers and members of lifeguard.admin_roles.",
+							  reserve,
+							  reserve)));
 }
 
 /*
@@ -129,8 +131,10 @@ check_caps(Port *port, Oid roleid, const char *appname)
 			(errcode(ERRCODE_TOO_MANY_CONNECTIONS),
 			 errmsg("too many connections for pg_lifeguard policy \"%s\"",
 					refused.policy),
-			 errdetail("The policy allows %d connections and all are in use.",
-					   refused.cap)));
+			 errdetail_plural("The policy allows %d connection and it is in use.",
+							  "The policy allows %d connections and all are in use.",
+							  refused.cap,
+							  refused.cap)));
 }
 
 /*

@@ -248,7 +248,7 @@ lifeguard_slots_still_idle(const LifeguardSession *s)
 	if (lifeguard_debug_shed_delay > 0)
 	{
 		ereport(LOG,
-				(errmsg_internal("pg_lifeguard: debug_shed_delay: waiting %d ms before signalling process %d",
+				(errmsg_internal("waiting %d ms (lifeguard.debug_shed_delay) before signalling process %d",
 								 lifeguard_debug_shed_delay, s->pid)));
 		lifeguard_sleep_ms(lifeguard_debug_shed_delay);
 	}

@@ -82,12 +82,14 @@ sub c_string_groups
 		}
 		if ($rest =~ m{\A"((?:\\.|[^"\\])*)"}s)
 		{
-			my $s = $1;
+			my ($s, $literal) = ($1, $&);
+
 			$s =~ s/\\n/\n/g;
 			$s =~ s/\\t/\t/g;
 			$s =~ s/\\(.)/$1/g;
 			$cur = defined $cur ? $cur . $s : $s;
-			$pos += length $&;
+			# the whole literal ($& is the substitutions' last match now)
+			$pos += length $literal;
 			next;
 		}
 		# whitespace, or a macro such as CppAsString2(X), keeps a group open

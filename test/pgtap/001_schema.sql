@@ -26,7 +26,7 @@ SELECT functions_are('lifeguard',
           'job_success', 'job_failure', 'run_maintenance', '_cron_ingest',
           'metrics', 'report'],
     'schema lifeguard holds exactly the documented functions');
-SELECT tables_are('lifeguard', ARRAY['policies', '_jobs', 'job_runs', 'events'],
+SELECT tables_are('lifeguard', ARRAY['policies', 'job_registry', 'job_runs', 'events'],
     'schema lifeguard holds exactly the documented tables');
 SELECT views_are('lifeguard', ARRAY['jobs'],
     'schema lifeguard holds exactly the documented views');
@@ -227,44 +227,44 @@ SELECT table_privs_are('lifeguard', 'policies', 'pg_monitor', ARRAY['SELECT'],
 SELECT table_privs_are('lifeguard', 'policies', 'public', ARRAY[]::text[],
     'PUBLIC has no privilege on policies');
 SELECT is((SELECT extconfig::regclass[]::text FROM pg_extension WHERE extname = 'pg_lifeguard'),
-    '{lifeguard.policies,lifeguard._jobs}', 'pg_dump keeps the rows of policies and _jobs');
+    '{lifeguard.policies,lifeguard.job_registry}', 'pg_dump keeps the rows of policies and job_registry');
 
--- lifeguard._jobs: registrations and state, behind the view lifeguard.jobs
-SELECT table_owner_is('lifeguard', '_jobs',
+-- lifeguard.job_registry: registrations and state, behind the view lifeguard.jobs
+SELECT table_owner_is('lifeguard', 'job_registry',
     (SELECT extowner::regrole::name FROM pg_extension WHERE extname = 'pg_lifeguard'),
-    '_jobs is owned by the extension owner');
-SELECT col_is_pk('lifeguard', '_jobs', 'name', 'jobs are keyed by name');
-SELECT columns_are('lifeguard', '_jobs',
+    'job_registry is owned by the extension owner');
+SELECT col_is_pk('lifeguard', 'job_registry', 'name', 'jobs are keyed by name');
+SELECT columns_are('lifeguard', 'job_registry',
     ARRAY['name', 'kind', 'expected_every', 'escalate_after', 'owner',
           'comment', 'registered_at', 'last_started', 'last_succeeded',
           'last_failed', 'last_error', 'consecutive_failures',
           'cron_last_runid'],
-    '_jobs has exactly the documented columns');
-SELECT col_type_is('lifeguard', '_jobs', 'expected_every', 'interval',
+    'job_registry has exactly the documented columns');
+SELECT col_type_is('lifeguard', 'job_registry', 'expected_every', 'interval',
     'expected_every is an interval');
-SELECT col_type_is('lifeguard', '_jobs', 'escalate_after', 'interval',
+SELECT col_type_is('lifeguard', 'job_registry', 'escalate_after', 'interval',
     'escalate_after is an interval');
-SELECT col_type_is('lifeguard', '_jobs', 'owner', 'regrole',
+SELECT col_type_is('lifeguard', 'job_registry', 'owner', 'regrole',
     'owner is a regrole');
-SELECT col_type_is('lifeguard', '_jobs', 'last_succeeded', 'timestamp with time zone',
+SELECT col_type_is('lifeguard', 'job_registry', 'last_succeeded', 'timestamp with time zone',
     'last_succeeded is a timestamptz');
-SELECT col_type_is('lifeguard', '_jobs', 'consecutive_failures', 'integer',
+SELECT col_type_is('lifeguard', 'job_registry', 'consecutive_failures', 'integer',
     'consecutive_failures is an integer');
-SELECT col_type_is('lifeguard', '_jobs', 'cron_last_runid', 'bigint',
+SELECT col_type_is('lifeguard', 'job_registry', 'cron_last_runid', 'bigint',
     'cron_last_runid is a bigint');
-SELECT col_not_null('lifeguard', '_jobs', 'expected_every',
+SELECT col_not_null('lifeguard', 'job_registry', 'expected_every',
     'expected_every is NOT NULL');
-SELECT col_default_is('lifeguard', '_jobs', 'kind', 'custom'::text,
+SELECT col_default_is('lifeguard', 'job_registry', 'kind', 'custom'::text,
     'the default kind is custom');
-SELECT col_default_is('lifeguard', '_jobs', 'escalate_after', '24 hours'::text,
+SELECT col_default_is('lifeguard', 'job_registry', 'escalate_after', '24 hours'::text,
     'escalate_after defaults to 24 hours');
-SELECT col_default_is('lifeguard', '_jobs', 'consecutive_failures', 0,
+SELECT col_default_is('lifeguard', 'job_registry', 'consecutive_failures', 0,
     'consecutive_failures starts at 0');
-SELECT has_check('lifeguard', '_jobs', '_jobs has CHECK constraints');
-SELECT table_privs_are('lifeguard', '_jobs', 'pg_monitor', ARRAY[]::text[],
-    'pg_monitor has no privilege on _jobs (it reads the view)');
-SELECT table_privs_are('lifeguard', '_jobs', 'public', ARRAY[]::text[],
-    'PUBLIC has no privilege on _jobs');
+SELECT has_check('lifeguard', 'job_registry', 'job_registry has CHECK constraints');
+SELECT table_privs_are('lifeguard', 'job_registry', 'pg_monitor', ARRAY[]::text[],
+    'pg_monitor has no privilege on job_registry (it reads the view)');
+SELECT table_privs_are('lifeguard', 'job_registry', 'public', ARRAY[]::text[],
+    'PUBLIC has no privilege on job_registry');
 
 -- lifeguard.jobs: the view users read and register through
 SELECT has_view('lifeguard', 'jobs', 'view lifeguard.jobs exists');
@@ -298,7 +298,7 @@ SELECT col_type_is('lifeguard', 'job_runs', 'run_by', 'name',
     'run_by is a name');
 SELECT col_type_is('lifeguard', 'job_runs', 'finished_at', 'timestamp with time zone',
     'finished_at is a timestamptz');
-SELECT fk_ok('lifeguard', 'job_runs', 'job_name', 'lifeguard', '_jobs', 'name',
+SELECT fk_ok('lifeguard', 'job_runs', 'job_name', 'lifeguard', 'job_registry', 'name',
     'every run belongs to a registered job');
 SELECT throws_ok($$INSERT INTO lifeguard.job_runs (job_name, source, status) VALUES ('pgtap_nojob', 'cron', 'running')$$,
     '23514', NULL, 'an unknown run source is refused with SQLSTATE 23514');

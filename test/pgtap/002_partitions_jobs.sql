@@ -353,33 +353,33 @@ SELECT throws_ok(
 
 SELECT throws_ok(
     $$INSERT INTO lifeguard.jobs (name, expected_every) VALUES ('bad name', '1 hour')$$,
-    '23514', 'new row for relation "_jobs" violates check constraint "jobs_name_check"',
+    '23514', 'new row for relation "job_registry" violates check constraint "jobs_name_check"',
     'a job name with a space is refused');
 SELECT throws_ok(
     format($$INSERT INTO lifeguard.jobs (name, expected_every) VALUES (%L, '1 hour')$$, repeat('n', 64)),
-    '23514', 'new row for relation "_jobs" violates check constraint "jobs_name_check"',
+    '23514', 'new row for relation "job_registry" violates check constraint "jobs_name_check"',
     'a job name of 64 characters is refused');
 SELECT lives_ok(
     format($$INSERT INTO lifeguard.jobs (name, expected_every) VALUES (%L, '1 hour')$$, repeat('n', 63)),
     'a job name of 63 characters is accepted');
 SELECT throws_ok(
     $$INSERT INTO lifeguard.jobs (name, expected_every) VALUES ('pgtap_neg', '-1 hour')$$,
-    '23514', 'new row for relation "_jobs" violates check constraint "jobs_expected_every_check"',
+    '23514', 'new row for relation "job_registry" violates check constraint "jobs_expected_every_check"',
     'a negative expected_every is refused');
 SELECT throws_ok(
     $$INSERT INTO lifeguard.jobs (name, expected_every) VALUES ('pgtap_long', '367 days')$$,
-    '23514', 'new row for relation "_jobs" violates check constraint "jobs_expected_every_check"',
+    '23514', 'new row for relation "job_registry" violates check constraint "jobs_expected_every_check"',
     'an expected_every over 366 days is refused');
 SELECT throws_ok(
     $$INSERT INTO lifeguard.jobs (name, expected_every) VALUES ('pgtap_null', NULL)$$,
     '23502', NULL, 'expected_every is required');
 SELECT throws_ok(
     $$INSERT INTO lifeguard.jobs (name, kind, expected_every) VALUES ('pgtap_kind', 'cron', '1 hour')$$,
-    '23514', 'new row for relation "_jobs" violates check constraint "jobs_kind_check"',
+    '23514', 'new row for relation "job_registry" violates check constraint "jobs_kind_check"',
     'an unknown kind is refused');
 SELECT throws_ok(
     $$INSERT INTO lifeguard.jobs (name, expected_every, escalate_after) VALUES ('pgtap_esc', '1 hour', '0')$$,
-    '23514', 'new row for relation "_jobs" violates check constraint "jobs_escalate_after_check"',
+    '23514', 'new row for relation "job_registry" violates check constraint "jobs_escalate_after_check"',
     'an escalate_after of 0 is refused');
 
 -- ---------------------------------------------------------------------------
@@ -617,8 +617,8 @@ SELECT throws_ok($$INSERT INTO lifeguard.jobs (name, expected_every) VALUES ('pg
     'permission denied for view jobs', 'a non-superuser without grants cannot register a job');
 SELECT throws_ok($$UPDATE lifeguard.jobs SET last_succeeded = now() WHERE name = 'pgtap_owned'$$, '42501',
     'permission denied for view jobs', 'a non-superuser without grants cannot set last_succeeded');
-SELECT throws_ok($$UPDATE lifeguard._jobs SET last_succeeded = now() WHERE name = 'pgtap_owned'$$, '42501',
-    'permission denied for table _jobs', 'nor through lifeguard._jobs');
+SELECT throws_ok($$UPDATE lifeguard.job_registry SET last_succeeded = now() WHERE name = 'pgtap_owned'$$, '42501',
+    'permission denied for table job_registry', 'nor through lifeguard.job_registry');
 SELECT throws_ok($$INSERT INTO lifeguard.job_runs (job_name, source, status) VALUES ('pgtap_owned', 'heartbeat', 'succeeded')$$, '42501',
     'permission denied for table job_runs', 'nor write a run directly');
 RESET ROLE;

@@ -49,7 +49,8 @@ ok( $node->poll_query_until(
 		'postgres', "SELECT state = 'running' FROM lifeguard.worker_status()"),
 	'worker runs once the extension exists');
 ok( $node->wait_for_log(
-		qr/extension found in database "postgres", worker is running/, $offset),
+		qr/extension "pg_lifeguard" found in database "postgres", worker is running/,
+		$offset),
 	'worker logs that it found the extension');
 
 ### SIGHUP: the worker takes new settings without a restart

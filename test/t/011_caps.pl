@@ -228,7 +228,7 @@ ok( monitor_poll(
 # lifeguard.event_burst, so today every refusal is recorded; the count holds
 # either way.
 my $refusals_reported = qq{SELECT coalesce(sum(CASE
-		WHEN detail ~ '^[0-9]+ earlier events of this kind'
+		WHEN detail ~ '^[0-9]+ earlier events? of this kind'
 		THEN substring(detail FROM '^([0-9]+)')::int
 		ELSE 1 END), 0)
 	FROM lifeguard.recent_events() WHERE kind = 'cap_refused' AND seq > $burst_seq};

@@ -94,7 +94,7 @@ my $seq0 = monitor_query(
 my $offset = -s $node->logfile;
 my $victim = open_session('app', 'victim-1');
 $offset = $node->wait_for_log(
-	qr/debug_shed_delay: waiting 3000 ms before signalling process $victim->{pid}\b/,
+	qr/waiting 3000 ms \(lifeguard\.debug_shed_delay\) before signalling process $victim->{pid}\b/,
 	$offset);
 ok(1, 'the worker chose the idle session and waits before signalling it');
 
@@ -128,7 +128,7 @@ $caller->{h}->query_until(
 SELECT pid || ':' || terminated FROM lifeguard.shed_idle('0', application_name => 'manual%', dry_run => false);
 });
 $offset = $node->wait_for_log(
-	qr/debug_shed_delay: waiting 3000 ms before signalling process $manual->{pid}\b/,
+	qr/waiting 3000 ms \(lifeguard\.debug_shed_delay\) before signalling process $manual->{pid}\b/,
 	$offset);
 ok(1, 'shed_idle() listed the idle session and waits before signalling it');
 

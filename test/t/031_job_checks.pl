@@ -8,7 +8,7 @@
 #    and they move the job's status (failing, then ok again);
 #  - a job that never reports goes late, then escalated, and an escalated
 #    job is reported again every lifeguard.alert_repeat;
-#  - with lifeguard._jobs locked by a user session, the worker goes on
+#  - with lifeguard.job_registry locked by a user session, the worker goes on
 #    ticking and reads no job until the lock is gone.
 use strict;
 use warnings;
@@ -150,7 +150,7 @@ is( $node->safe_psql(
 );
 poll(
 	q{SELECT count(*) = 1 FROM lifeguard.recent_events()
-	   WHERE kind = 'job_failing' AND detail LIKE 'job "rollup" is failing: 2 failure(s) in a row%'},
+	   WHERE kind = 'job_failing' AND detail LIKE 'job "rollup" is failing: 2 failures in a row%'},
 	'pg_cron: job_failing event');
 
 # the run still going ends well: read then, and only once
@@ -197,12 +197,12 @@ my ($first, $second) = split /\n/,
 cmp_ok($second - $first, '>=', 1.9,
 	'the repeat comes alert_repeat (2 s) after the first report, not at the next check');
 
-# --- a user session holds lifeguard._jobs: the worker does not wait ---------
+# --- a user session holds lifeguard.job_registry: the worker does not wait --
 my $errors = $node->safe_psql('postgres',
 	q{SELECT errors FROM lifeguard.worker_status()});
 my $holder = $node->background_psql('postgres', on_error_stop => 1);
-$holder->query_safe('BEGIN; LOCK TABLE lifeguard._jobs IN ACCESS EXCLUSIVE MODE');
-ok(wait_ticks(30), 'with lifeguard._jobs locked, the worker keeps ticking');
+$holder->query_safe('BEGIN; LOCK TABLE lifeguard.job_registry IN ACCESS EXCLUSIVE MODE');
+ok(wait_ticks(30), 'with lifeguard.job_registry locked, the worker keeps ticking');
 # a check that queued for the lock would end on its lock_timeout safety net,
 # an error the worker counts
 is( $node->safe_psql(

@@ -9,7 +9,7 @@
 #    written once the table is repaired;
 #  - the lifeguard.jobs view with a column renamed: the job check fails,
 #    the partition check goes on;
-#  - lifeguard._jobs with a column renamed: reading pg_cron's runs fails,
+#  - lifeguard.job_registry with a column renamed: reading pg_cron's runs fails,
 #    the job check goes on.
 # Each time, over many failed tries, the failing part is reported exactly
 # once (one worker_error event, one WARNING in the server log), is counted
@@ -110,7 +110,7 @@ sub log_failures
 {
 	my ($part, $offset) = @_;
 	my $n = () = slurp_file($node->logfile, $offset) =~
-	  /WARNING:  pg_lifeguard: \Q$part\E in database "postgres" failed: /g;
+	  /WARNING:  \Q$part\E in database "postgres" failed: /g;
 	return $n;
 }
 
@@ -259,12 +259,12 @@ CREATE TABLE holey_3 PARTITION OF holey FOR VALUES FROM (20) TO (30);
 	},
 	repair => q{ALTER VIEW lifeguard.jobs RENAME COLUMN state TO status});
 
-### lifeguard._jobs (pg_cron's runs are read into it)
+### lifeguard.job_registry (pg_cron's runs are read into it)
 
 damage(
 	part => 'pg_cron check',
 	error => 'column "cron_last_runid" does not exist',
-	damage => q{ALTER TABLE lifeguard._jobs RENAME COLUMN cron_last_runid TO cron_last},
+	damage => q{ALTER TABLE lifeguard.job_registry RENAME COLUMN cron_last_runid TO cron_last},
 	during => sub {
 		my ($seq) = @_;
 		monitor_query(
@@ -275,7 +275,7 @@ damage(
 				     AND seq > $seq}),
 			'pg_cron check: the job check goes on');
 	},
-	repair => q{ALTER TABLE lifeguard._jobs RENAME COLUMN cron_last TO cron_last_runid});
+	repair => q{ALTER TABLE lifeguard.job_registry RENAME COLUMN cron_last TO cron_last_runid});
 
 is( monitor_query(
 		q{SELECT count(*) FROM lifeguard.recent_events()

@@ -122,10 +122,10 @@ is( mon(q{SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid)
 
 # report() meanwhile: its events section reads the ring, not the table; a
 # section whose table is locked says so within its 2 s lock_timeout
-$locker->{h}->query_safe('LOCK lifeguard._jobs IN ACCESS EXCLUSIVE MODE');
+$locker->{h}->query_safe('LOCK lifeguard.job_registry IN ACCESS EXCLUSIVE MODE');
 my $t0 = time;
 my $report = mon('SELECT string_agg(r, E\'\\n\') FROM lifeguard.report(3) r');
-cmp_ok(time - $t0, '<', 5, 'report() with lifeguard._jobs locked returns within seconds');
+cmp_ok(time - $t0, '<', 5, 'report() with lifeguard.job_registry locked returns within seconds');
 like($report,
 	qr/^Maintenance jobs with problems \(this database\):\n  unavailable \(canceling statement due to lock timeout\)$/m,
 	'... saying the jobs section is unavailable');

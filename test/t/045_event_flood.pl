@@ -117,7 +117,7 @@ is(mon(q{SELECT events_dropped FROM lifeguard.worker_status()}),
 my $suppressed = metric('pg_lifeguard_events_suppressed_total', 'statement_timeout');
 cmp_ok($suppressed // 0, '>', 0, 'held-back events are counted in the metric');
 my $held_sql = q{SELECT coalesce(sum(substring(detail->>'message'
-    FROM '^([0-9]+) earlier events of this kind, policy and role were held back')::bigint), 0)
+    FROM '^([0-9]+) earlier events? of this kind, policy and role (?:was|were) held back')::bigint), 0)
   FROM lifeguard.events WHERE kind = 'statement_timeout'};
 ok(poll($held_sql, $suppressed // 0),
 	'the summary events account for every held-back event, the last one written after the flood');

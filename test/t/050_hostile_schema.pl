@@ -472,7 +472,7 @@ is( q_all(
 	'the forged pg_cron run is not in lifeguard.job_runs');
 is( q_all(
 		'app',
-		q{SELECT count(*) FROM lifeguard._jobs WHERE name = 'nightly' AND last_succeeded IS NOT NULL}
+		q{SELECT count(*) FROM lifeguard.job_registry WHERE name = 'nightly' AND last_succeeded IS NOT NULL}
 	),
 	'0',
 	'... and did not make the job succeed');
