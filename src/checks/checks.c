@@ -4,10 +4,12 @@
  *		Partition and job checks: every lifeguard.check_interval, in every
  *		database of lifeguard.databases.
  *
- * The worker stays connected to lifeguard.database, so it checks that one
- * itself, in its tick, and starts a short-lived "check worker" (a dynamic
- * background worker, not a client slot) for every other database; one
- * check worker per database at a time.  A check:
+ * The worker starts a short-lived "check worker" (a dynamic background
+ * worker, not a client slot) for every database of lifeguard.databases,
+ * its own included, one per database at a time, so that however long a
+ * check takes, the worker's tick (and so enforcement) never waits for it.
+ * Only when no background worker slot is free does the worker check its
+ * own database itself, rather than not at all.  A check:
  *
  *	- reads every partitioned table's health (partitions.c) and reports a
  *	  default partition taking rows, partitions running out, and the
@@ -573,9 +575,18 @@ run_part(CheckPart part, const char *dbname, uint64 check, TimestampTz now)
 static void
 run_checks(const char *dbname, bool own)
 {
-	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz now;
 	uint64		check;
 	bool		installed = false;
+
+	if (lifeguard_debug_check_delay > 0)
+	{
+		ereport(LOG,
+				(errmsg_internal("waiting %d ms (lifeguard.debug_check_delay) before checking database \"%s\"",
+								 lifeguard_debug_check_delay, dbname)));
+		lifeguard_sleep_ms(lifeguard_debug_check_delay);
+	}
+	now = GetCurrentTimestamp();
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
@@ -641,13 +652,18 @@ database_exists(const char *dbname)
 	return exists;
 }
 
-/* Start a check worker for dbname, unless the last one is still running */
-static void
+/*
+ * Start a check worker for dbname, unless the last one is still running.
+ * Returns false when none could be registered (no free background worker
+ * slot), true otherwise.
+ */
+static bool
 start_check_worker(const char *dbname)
 {
 	CheckWorker *slot = NULL;
 	BackgroundWorker worker;
 	MemoryContext oldcxt;
+	bool		started = true;
 	int			i;
 
 	for (i = 0; i < LIFEGUARD_MAX_CHECK_DATABASES; i++)
@@ -663,7 +679,7 @@ start_check_worker(const char *dbname)
 			slot = cw;
 	}
 	if (slot == NULL)
-		return;					/* cannot happen: the list is bounded */
+		return true;			/* cannot happen: the list is bounded */
 	strlcpy(slot->database, dbname, NAMEDATALEN);
 
 	/* a database that does not exist is said once, not tried every time */
@@ -676,7 +692,7 @@ start_check_worker(const char *dbname)
 							dbname),
 					 errhint("Create it, or remove it from lifeguard.databases.")));
 		slot->missing = true;
-		return;
+		return true;
 	}
 	slot->missing = false;
 
@@ -688,7 +704,7 @@ start_check_worker(const char *dbname)
 		{
 			elog(DEBUG1, "check of database \"%s\" is still running",
 				 dbname);
-			return;
+			return true;
 		}
 		pfree(slot->handle);
 		slot->handle = NULL;
@@ -703,6 +719,7 @@ start_check_worker(const char *dbname)
 	oldcxt = MemoryContextSwitchTo(TopMemoryContext);
 	if (!RegisterDynamicBackgroundWorker(&worker, &slot->handle))
 	{
+		started = false;
 		slot->handle = NULL;
 		ereport(WARNING,
 				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
@@ -711,12 +728,12 @@ start_check_worker(const char *dbname)
 				 errhint("Raise max_worker_processes: each database in lifeguard.databases other than lifeguard.database needs one while it is checked.")));
 	}
 	MemoryContextSwitchTo(oldcxt);
+	return started;
 }
 
 /*
  * The duty's tick: when check_interval has passed, start a check worker
- * for every other database of lifeguard.databases and check the worker's
- * own database here.
+ * for every database of lifeguard.databases.
  */
 static void
 checks_tick(LifeguardTick *tick)
@@ -745,10 +762,15 @@ checks_tick(LifeguardTick *tick)
 		if (strcmp(dbname, lifeguard_database) == 0)
 			own = true;
 		else
-			start_check_worker(dbname);
+			(void) start_check_worker(dbname);
 	}
 
-	if (own)
+	/*
+	 * The worker's own database is checked by a check worker too, so that
+	 * a slow check never delays enforcement; here only when no background
+	 * worker slot is free (start_check_worker() warned).
+	 */
+	if (own && !start_check_worker(lifeguard_database))
 		run_checks(lifeguard_database, true);
 }
 
@@ -775,7 +797,7 @@ lifeguard_check_main(Datum main_arg)
 	pgstat_report_appname("pg_lifeguard check");
 	SetConfigOption("synchronous_commit", "local", PGC_SUSET, PGC_S_OVERRIDE);
 
-	run_checks(dbname, false);
+	run_checks(dbname, strcmp(dbname, lifeguard_database) == 0);
 	proc_exit(0);
 }
 

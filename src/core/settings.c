@@ -40,6 +40,7 @@ int			lifeguard_event_ring_size = 1024;
 int			lifeguard_event_burst = 20;
 bool		lifeguard_debug_tick_error = false;
 int			lifeguard_debug_shed_delay = 0;
+int			lifeguard_debug_check_delay = 0;
 int			lifeguard_partition_horizon = 24 * 60;
 int			lifeguard_check_interval = 60;
 char	   *lifeguard_databases = NULL;
@@ -406,6 +407,20 @@ lifeguard_define_settings(void)
 							0,
 							60 * 1000,
 							PGC_SUSET,
+							GUC_UNIT_MS | GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomIntVariable("lifeguard.debug_check_delay",
+							"Waits this long before each partition and job check (for testing).",
+							"Developer option: makes checks slow, to show "
+							"that they do not delay enforcement.",
+							&lifeguard_debug_check_delay,
+							0,
+							0,
+							60 * 1000,
+							PGC_SIGHUP,
 							GUC_UNIT_MS | GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE,
 							NULL,
 							NULL,

@@ -167,8 +167,12 @@ my $maintenance = q{SELECT partman.run_maintenance()};
 
 ### 1. A daily partition set managed by pg_partman
 
+# In one transaction: a check (every second) must not see the parent
+# before its partitions exist, or it rightly reports "no partitions"
+# first, which is not this scenario's outage.
 $node->safe_psql(
 	'postgres', q{
+BEGIN;
 CREATE SCHEMA partman;
 CREATE EXTENSION pg_partman SCHEMA partman;
 CREATE TABLE public.events (
@@ -178,6 +182,7 @@ CREATE TABLE public.events (
 ) PARTITION BY RANGE (created_at);
 SELECT partman.create_parent('public.events', 'created_at', 'native', 'daily',
                              p_premake := 2);
+COMMIT;
 });
 
 is(part('managed_by || strategy || partition_count'),

@@ -55,6 +55,7 @@ sub wait_ticks
 $node->safe_psql('postgres', 'CREATE DATABASE app');
 $node->safe_psql(
 	'app', q{
+BEGIN;
 CREATE EXTENSION pg_lifeguard;
 CREATE TABLE orders (k int) PARTITION BY LIST (k);
 CREATE TABLE orders_1 PARTITION OF orders FOR VALUES IN (1);
@@ -63,6 +64,7 @@ INSERT INTO orders VALUES (7);
 CREATE TABLE gappy (k int) PARTITION BY RANGE (k);
 CREATE TABLE gappy_1 PARTITION OF gappy FOR VALUES FROM (0) TO (10);
 CREATE TABLE gappy_3 PARTITION OF gappy FOR VALUES FROM (20) TO (30);
+COMMIT;
 });
 poll(
 	q{SELECT count(*) = 1 FROM lifeguard.recent_events()

@@ -41,9 +41,11 @@ INSERT INTO lifeguard.policies (name, role_name, statement_timeout)
 VALUES ('stmt', 'app', '500ms');
 INSERT INTO lifeguard.jobs (name, kind, expected_every)
 VALUES ('nightly', 'pg_cron', '1 hour');
+BEGIN;
 CREATE TABLE gappy (k int) PARTITION BY RANGE (k);
 CREATE TABLE gappy_1 PARTITION OF gappy FOR VALUES FROM (0) TO (10);
 CREATE TABLE gappy_3 PARTITION OF gappy FOR VALUES FROM (20) TO (30);
+COMMIT;
 });
 
 sub open_session
@@ -247,9 +249,11 @@ damage(
 		my ($seq) = @_;
 		$node->safe_psql(
 			'postgres', q{
+BEGIN;
 CREATE TABLE holey (k int) PARTITION BY RANGE (k);
 CREATE TABLE holey_1 PARTITION OF holey FOR VALUES FROM (0) TO (10);
 CREATE TABLE holey_3 PARTITION OF holey FOR VALUES FROM (20) TO (30);
+COMMIT;
 });
 		ok( monitor_poll(
 				qq{SELECT count(*) = 1 FROM lifeguard.recent_events()

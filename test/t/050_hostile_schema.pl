@@ -131,12 +131,14 @@ ok($worker_role ne '', 'the worker role is known');
 		'postgres', q{
 CREATE EXTENSION pg_cron;
 SELECT cron.schedule('rollup', '0 3 * * *', 'SELECT 1');
+BEGIN;
 CREATE SCHEMA partman;
 CREATE EXTENSION pg_partman SCHEMA partman;
 CREATE TABLE public.measurements (at timestamptz NOT NULL, v integer)
   PARTITION BY RANGE (at);
 SELECT partman.create_parent('public.measurements', 'at', 'native', 'daily',
                              p_premake := 2);
+COMMIT;
 });
 }
 
