@@ -14,6 +14,7 @@ MODULE_big = pg_lifeguard
 # together.  Headers are included by their path under src/.
 OBJS = \
 	src/pg_lifeguard.o \
+	src/core/acted.o \
 	src/core/events.o \
 	src/core/privileges.o \
 	src/core/sessions.o \

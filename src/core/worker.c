@@ -200,6 +200,17 @@ lifeguard_worker_state(LifeguardWorkerState *dst)
 	SpinLockRelease(&Worker->mutex);
 }
 
+/* The acted-on memory was full (acted.c): count it */
+void
+lifeguard_worker_count_acted_overflow(void)
+{
+	if (Worker == NULL)
+		return;
+	SpinLockAcquire(&Worker->mutex);
+	Worker->state.acted_overflows++;
+	SpinLockRelease(&Worker->mutex);
+}
+
 /*
  * Wake the worker so it ticks now rather than at the end of its nap.
  */

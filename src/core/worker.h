@@ -47,6 +47,7 @@ typedef struct LifeguardWorkerState
 	int64		max_tick_us;	/* longest tick since the worker started */
 	uint64		errors;			/* ERRORs caught in ticks, all workers */
 	uint64		starts;			/* worker processes started since boot */
+	uint64		acted_overflows;	/* acted-on memory full (acted.c) */
 	char		last_error[LIFEGUARD_ERROR_LEN];
 	char		database[NAMEDATALEN];
 	char		settings[LIFEGUARD_SETTINGS_LEN];	/* JSON, see worker.c */
@@ -78,6 +79,7 @@ extern void lifeguard_describe_worker(BackgroundWorker *worker,
 									  int restart_seconds);
 extern void lifeguard_wake_worker(void);
 extern void lifeguard_worker_state(LifeguardWorkerState *dst);
+extern void lifeguard_worker_count_acted_overflow(void);
 
 extern const LifeguardShmemPiece lifeguard_worker_shmem;
 

@@ -96,6 +96,7 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "core/acted.h"
 #include "core/compat.h"
 #include "core/events.h"
 #include "core/lifeguard.h"
@@ -164,20 +165,6 @@ typedef struct Offence
 	int			blocked;		/* blocking: sessions waiting behind it */
 } Offence;
 
-/* An offence the worker acted on, remembered while it lasts */
-typedef struct Acted
-{
-	int			pid;
-	TimestampTz backend_start;
-	LifeguardLimit limit;
-	TimestampTz since;
-	LifeguardAction done;		/* what was sent (LOG: reported only) */
-	bool		dry_run;		/* only reported, as "would_..." */
-	bool		exempt;			/* a superuser's or admin's, bound by no
-								 * policy naming its role: left alone */
-	TimestampTz at;
-	bool		seen;			/* still an offence in this tick */
-} Acted;
 
 /*
  * The earliest moment, after this tick, at which a limit already seen
@@ -191,9 +178,8 @@ typedef struct Acted
  */
 static TimestampTz next_due = 0;
 
-static Acted *acted = NULL;
-static int	nacted = 0;
-static int	maxacted = 0;
+/* The offences the worker acted on, remembered while they last */
+static LifeguardActedMemory acted;
 
 /* ----------------------------------------------------------------
  * In every backend: telling the client why
@@ -373,43 +359,28 @@ offence_wins(const Offence *a, const Offence *b,
 	return a->limit < b->limit;
 }
 
-static Acted *
-find_acted(const LifeguardSession *s, LifeguardLimit limit, TimestampTz since)
+/* lifeguard_acted_keep(): keep the offences seen in this tick */
+static bool
+acted_seen(const LifeguardActed *a, void *arg)
 {
-	int			i;
-
-	for (i = 0; i < nacted; i++)
-		if (acted[i].pid == s->pid &&
-			acted[i].backend_start == s->backend_start &&
-			acted[i].limit == limit && acted[i].since == since)
-			return &acted[i];
-	return NULL;
+	return a->seen;
 }
 
-static Acted *
+/* What was done about this offence, or NULL */
+static LifeguardActed *
+find_acted(const LifeguardSession *s, LifeguardLimit limit, TimestampTz since)
+{
+	return lifeguard_acted_find(&acted, s->pid, s->backend_start, limit,
+								since);
+}
+
+/* Remember an offence acted on (or looked at and left alone) now */
+static LifeguardActed *
 remember(const Offence *o, TimestampTz now)
 {
-	Acted	   *a;
-
-	if (nacted >= maxacted)
-	{
-		int			newmax = Max(64, maxacted * 2);
-
-		if (acted == NULL)
-			acted = MemoryContextAlloc(TopMemoryContext, sizeof(Acted) * newmax);
-		else
-			acted = repalloc(acted, sizeof(Acted) * newmax);
-		maxacted = newmax;
-	}
-	a = &acted[nacted++];
-	memset(a, 0, sizeof(Acted));
-	a->pid = o->session->pid;
-	a->backend_start = o->session->backend_start;
-	a->limit = o->limit;
-	a->since = o->since;
-	a->at = now;
-	a->seen = true;
-	return a;
+	return lifeguard_acted_add(&acted, o->session->pid,
+							   o->session->backend_start, o->limit, o->since,
+							   now);
 }
 
 /* "2 s", "1.5 s", "0.25 s" */
@@ -500,7 +471,7 @@ act(Offence *o, const LifeguardPolicy *policies, int npolicies,
 	const LifeguardPolicy *p = &policies[o->policy];
 	bool		enforce = lifeguard_enabled && !lifeguard_dry_run;
 	int64		escalate_ms = Max(lifeguard_naptime, LIFEGUARD_ESCALATE_MIN_MS);
-	Acted	   *a = find_acted(s, o->limit, o->since);
+	LifeguardActed *a = find_acted(s, o->limit, o->since);
 	LifeguardAction action;
 	bool		escalated = false;
 	bool		superuser;
@@ -767,7 +738,7 @@ limits_tick(LifeguardTick *tick)
 	next_due = 0;
 	if (!any || sessions == NULL)
 	{
-		nacted = 0;
+		acted.n = 0;
 		return;
 	}
 
@@ -832,8 +803,8 @@ limits_tick(LifeguardTick *tick)
 		noffences = find_blockers(sessions, n, policies, npolicies, matches,
 								  offences, noffences, session_offence, now);
 
-	for (i = 0; i < nacted; i++)
-		acted[i].seen = false;
+	for (i = 0; i < acted.n; i++)
+		acted.entries[i].seen = false;
 
 	if (noffences > 0)
 	{
@@ -851,18 +822,14 @@ limits_tick(LifeguardTick *tick)
 		else
 		{
 			/* try again next tick; forget nothing meanwhile */
-			for (i = 0; i < nacted; i++)
-				acted[i].seen = true;
+			for (i = 0; i < acted.n; i++)
+				acted.entries[i].seen = true;
 		}
 		CommitTransactionCommand();
 	}
 
 	/* forget the offences that are over */
-	k = 0;
-	for (i = 0; i < nacted; i++)
-		if (acted[i].seen)
-			acted[k++] = acted[i];
-	nacted = k;
+	lifeguard_acted_keep(&acted, acted_seen, NULL);
 }
 
 /* Lock graphs the worker built since server start (worker_status()) */

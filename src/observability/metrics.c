@@ -430,6 +430,10 @@ lifeguard_metrics_text(StringInfo buf)
 		   "Times the worker was restarted since server start.");
 	sample(buf, "pg_lifeguard_worker_restarts_total",
 		   snap.worker.starts > 0 ? snap.worker.starts - 1 : 0);
+	family(buf, "pg_lifeguard_acted_memory_overflows_total", "counter",
+		   "Times the worker's memory of what it did to sessions was full and forgot its oldest entry.");
+	sample(buf, "pg_lifeguard_acted_memory_overflows_total",
+		   snap.worker.acted_overflows);
 	family(buf, "pg_lifeguard_policies", "gauge",
 		   "Enabled policies the worker published.");
 	sample(buf, "pg_lifeguard_policies", snap.npolicies);

@@ -26,6 +26,7 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "core/acted.h"
 #include "core/compat.h"
 #include "core/events.h"
 #include "core/lifeguard.h"
@@ -42,23 +43,16 @@ SlotState  *Slots = NULL;
 
 /* A session signalled for shedding is not counted again for this long */
 #define LIFEGUARD_SHED_GRACE_MS			10000
-#define LIFEGUARD_SHED_MEMORY			1024
 
 /* Worker state */
 static LifeguardLevel reported_status = LG_LEVEL_OK;
 static TimestampTz last_sample_at = 0;
 
-/* Sessions the worker recently signalled (or reported, in dry run) */
-typedef struct ShedMemory
-{
-	int			pid;
-	TimestampTz backend_start;
-	TimestampTz at;
-	bool		dry_run;		/* only reported, not signalled */
-} ShedMemory;
-
-static ShedMemory shed_memory[LIFEGUARD_SHED_MEMORY];
-static int	shed_memory_len = 0;
+/*
+ * Sessions the worker recently signalled (or reported, in dry run): one
+ * entry per session, of kind LG_LIMIT_IDLE
+ */
+static LifeguardActedMemory shed_memory;
 
 static int
 threshold_of(LifeguardLevel status)
@@ -137,56 +131,59 @@ take_sample(const LifeguardSlotCounts *c, TimestampTz now)
 static bool
 shed_remembered(const LifeguardSession *s)
 {
-	int			i;
-
-	for (i = 0; i < shed_memory_len; i++)
-		if (shed_memory[i].pid == s->pid &&
-			shed_memory[i].backend_start == s->backend_start)
-			return true;
-	return false;
+	return lifeguard_acted_find(&shed_memory, s->pid, s->backend_start,
+								LG_LIMIT_IDLE, 0) != NULL;
 }
 
 static void
 shed_remember(const LifeguardSession *s, TimestampTz now, bool dry_run)
 {
-	if (shed_memory_len >= LIFEGUARD_SHED_MEMORY)
-		return;
-	shed_memory[shed_memory_len].pid = s->pid;
-	shed_memory[shed_memory_len].backend_start = s->backend_start;
-	shed_memory[shed_memory_len].at = now;
-	shed_memory[shed_memory_len].dry_run = dry_run;
-	shed_memory_len++;
+	LifeguardActed *a = lifeguard_acted_add(&shed_memory, s->pid,
+											s->backend_start, LG_LIMIT_IDLE,
+											0, now);
+
+	a->dry_run = dry_run;
 }
 
+/* This tick's sessions, for shed_keep() */
+typedef struct ShedTick
+{
+	const LifeguardSession *sessions;
+	int			n;
+	TimestampTz now;
+} ShedTick;
+
 /*
- * Forget sessions that are gone.  A session only reported (dry run) stays
+ * lifeguard_acted_keep(): a session only reported (dry run) stays
  * remembered while it lives and dry run lasts, so it is reported once, and
  * is forgotten as soon as dry run ends, so real shedding is not delayed.  A
- * signalled session is remembered for the grace period.
+ * signalled session is remembered for the grace period.  A session gone is
+ * forgotten.
  */
+static bool
+shed_keep(const LifeguardActed *a, void *arg)
+{
+	const ShedTick *t = (const ShedTick *) arg;
+	bool		alive = false;
+	int			j;
+
+	for (j = 0; j < t->n && !alive; j++)
+		alive = (t->sessions[j].pid == a->pid &&
+				 t->sessions[j].backend_start == a->backend_start);
+	if (!alive)
+		return false;
+	return a->dry_run ?
+		(lifeguard_dry_run || !lifeguard_enabled) :
+		!TimestampDifferenceExceeds(a->at, t->now, LIFEGUARD_SHED_GRACE_MS);
+}
+
+/* Forget sessions that are gone, or past their grace (shed_keep()) */
 static void
 shed_forget(const LifeguardSession *sessions, int n, TimestampTz now)
 {
-	int			kept = 0;
-	int			i;
-	int			j;
+	ShedTick	t = {sessions, n, now};
 
-	for (i = 0; i < shed_memory_len; i++)
-	{
-		bool		alive = false;
-
-		for (j = 0; j < n && !alive; j++)
-			alive = (sessions[j].pid == shed_memory[i].pid &&
-					 sessions[j].backend_start == shed_memory[i].backend_start);
-		if (!alive)
-			continue;
-		if (shed_memory[i].dry_run ?
-			(lifeguard_dry_run || !lifeguard_enabled) :
-			!TimestampDifferenceExceeds(shed_memory[i].at, now,
-										LIFEGUARD_SHED_GRACE_MS))
-			shed_memory[kept++] = shed_memory[i];
-	}
-	shed_memory_len = kept;
+	lifeguard_acted_keep(&shed_memory, shed_keep, &t);
 }
 
 typedef struct ShedCandidate

@@ -511,6 +511,12 @@ is(events_of($txn), 'transaction_timeout:txn_limit:cancel',
 close_sessions($txn);
 ok(drop_policies('txn_limit'), 'policy txn_limit dropped');
 
+# Every offence above was remembered while it lasted, without the memory
+# ever running full (it would forget, and act twice)
+like(monitor_query('SELECT lifeguard.metrics()'),
+	qr/^pg_lifeguard_acted_memory_overflows_total 0$/m,
+	'the acted-on memory never overflowed');
+
 close_sessions($monitor);
 $node->stop;
 
