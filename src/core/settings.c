@@ -52,24 +52,35 @@ char	   *lifeguard_http_listen = NULL;
 char	   *lifeguard_http_token = NULL;
 
 /*
- * The number of names in a comma-separated list of identifiers, quoted
- * where needed; -1 when its syntax is invalid.  The check hooks say what
- * is wrong, each in its own words.
+ * A comma-separated list of at most "max" identifiers, quoted where
+ * needed.  Each check hook passes its own complete sentences: the hint for
+ * a syntax error (with %s for the example) and the detail for too many
+ * names (with %d for the most and %d for the number given).
  */
-static int
-name_list_length(const char *value)
+static bool
+check_name_list(const char *value, int max, const char *syntax_hint,
+				const char *example, const char *too_many)
 {
 	char	   *rawstring;
 	List	   *elemlist;
-	int			n = -1;
+	bool		ok = true;
 
 	rawstring = pstrdup(value);
-	if (SplitIdentifierString(rawstring, ',', &elemlist))
-		n = list_length(elemlist);
+	if (!SplitIdentifierString(rawstring, ',', &elemlist))
+	{
+		GUC_check_errdetail("List syntax is invalid.");
+		GUC_check_errhint(syntax_hint, example);
+		ok = false;
+	}
+	else if (list_length(elemlist) > max)
+	{
+		GUC_check_errdetail(too_many, max, list_length(elemlist));
+		ok = false;
+	}
 
 	pfree(rawstring);
 	list_free(elemlist);
-	return n;
+	return ok;
 }
 
 /*
@@ -80,28 +91,25 @@ name_list_length(const char *value)
 static bool
 check_admin_roles(char **newval, void **extra, GucSource source)
 {
-	int			n = name_list_length(*newval);
-
-	if (n < 0)
-	{
-		GUC_check_errdetail("List syntax is invalid.");
-		GUC_check_errhint("Use a comma-separated list of role names, for example %s.",
-						  "'dba, \"Ops Admin\"'");
-		return false;
-	}
-	if (n > LIFEGUARD_MAX_ADMIN_ROLES)
-	{
-		GUC_check_errdetail("At most %d roles may be listed, %d were given.",
-							LIFEGUARD_MAX_ADMIN_ROLES, n);
-		return false;
-	}
-	return true;
+	return check_name_list(*newval, LIFEGUARD_MAX_ADMIN_ROLES,
+						   "Use a comma-separated list of role names, for example %s.",
+						   "'dba, \"Ops Admin\"'",
+						   "At most %d roles may be listed, %d were given.");
 }
 
 /*
  * Check hook for lifeguard.databases.  Databases are not looked up here
  * either; the worker says so once when a listed one does not exist.
  */
+static bool
+check_databases(char **newval, void **extra, GucSource source)
+{
+	return check_name_list(*newval, LIFEGUARD_MAX_CHECK_DATABASES,
+						   "Use a comma-separated list of database names, for example %s.",
+						   "'postgres, app'",
+						   "At most %d databases may be listed, %d were given.");
+}
+
 /*
  * lifeguard.http_listen: one numeric IPv4 or IPv6 address (no host names:
  * resolving one could wait on DNS while the server is in trouble).
@@ -116,27 +124,6 @@ check_http_listen(char **newval, void **extra, GucSource source)
 		return true;
 	GUC_check_errdetail("\"%s\" is not a numeric IPv4 or IPv6 address.", *newval);
 	return false;
-}
-
-static bool
-check_databases(char **newval, void **extra, GucSource source)
-{
-	int			n = name_list_length(*newval);
-
-	if (n < 0)
-	{
-		GUC_check_errdetail("List syntax is invalid.");
-		GUC_check_errhint("Use a comma-separated list of database names, for example %s.",
-						  "'postgres, app'");
-		return false;
-	}
-	if (n > LIFEGUARD_MAX_CHECK_DATABASES)
-	{
-		GUC_check_errdetail("At most %d databases may be listed, %d were given.",
-							LIFEGUARD_MAX_CHECK_DATABASES, n);
-		return false;
-	}
-	return true;
 }
 
 /*

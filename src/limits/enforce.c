@@ -679,25 +679,12 @@ limits_next_due(TimestampTz now)
 	return next_due;
 }
 
-/* The policies in force, copied at most once per tick (worker only) */
-static LifeguardPolicy *
-tick_policies(int *npolicies)
-{
-	static LifeguardPolicy *policies = NULL;
-
-	if (policies == NULL)
-		policies = MemoryContextAlloc(TopMemoryContext,
-									  sizeof(LifeguardPolicy) * LIFEGUARD_MAX_POLICIES);
-	*npolicies = lifeguard_policies_copy(policies);
-	return policies;
-}
-
 /* Does this tick need the sessions: does any policy set a time limit? */
 static bool
 limits_need_sessions(void)
 {
 	int			n;
-	LifeguardPolicy *policies = tick_policies(&n);
+	const LifeguardPolicy *policies = lifeguard_tick_policies(&n);
 
 	return policies_limit_sessions(policies, n);
 }
@@ -715,7 +702,7 @@ limits_tick(LifeguardTick *tick)
 	LifeguardSession *sessions = tick->sessions;
 	int			n = tick->nsessions;
 	int			npolicies;
-	LifeguardPolicy *policies = tick_policies(&npolicies);
+	const LifeguardPolicy *policies = lifeguard_tick_policies(&npolicies);
 
 	int64		min_ms[LG_LIMIT_NTIME];
 	bool		any = false;

@@ -83,6 +83,7 @@
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/relcache.h"
 #include "utils/snapmgr.h"
@@ -492,14 +493,20 @@ policies_refresh(bool extension_present, bool force)
 }
 
 /*
- * The policy duty's tick: read and publish the policies when they changed,
- * at every periodic recheck, and when the extension came or went, in a
- * short transaction of its own.  Never waits for lifeguard.policies' lock
- * (load_policies()).  When this fails, the policies published last stay in
- * force.
+ * Worker: the policies in force as this tick sees them, copied once per
+ * tick by the policy duty, for every later duty (lifeguard_tick_policies())
+ */
+static LifeguardPolicy *tick_policies = NULL;
+static int	tick_npolicies = 0;
+
+/*
+ * Read and publish the policies when they changed, at every periodic
+ * recheck, and when the extension came or went, in a short transaction of
+ * its own.  Never waits for lifeguard.policies' lock (load_policies()).
+ * When this fails, the policies published last stay in force.
  */
 static void
-policies_tick(LifeguardTick *tick)
+policies_reload(LifeguardTick *tick)
 {
 	static int	installed = -1;
 	static TimestampTz last_read = 0;
@@ -523,6 +530,33 @@ policies_tick(LifeguardTick *tick)
 		installed = tick->installed;
 		last_read = tick->now;
 	}
+}
+
+/*
+ * The policy duty's tick: reload the policies if need be, then copy the
+ * ones in force for the other duties of this tick.  A reload that fails
+ * leaves the last copy, which still equals what is published.
+ */
+static void
+policies_tick(LifeguardTick *tick)
+{
+	policies_reload(tick);
+
+	if (tick_policies == NULL)
+		tick_policies = MemoryContextAlloc(TopMemoryContext,
+										   sizeof(LifeguardPolicy) * LIFEGUARD_MAX_POLICIES);
+	tick_npolicies = lifeguard_policies_copy(tick_policies);
+}
+
+/*
+ * Worker: the policies in force in this tick (copied by the policy duty,
+ * first in every tick), and their number in *npolicies.
+ */
+const LifeguardPolicy *
+lifeguard_tick_policies(int *npolicies)
+{
+	*npolicies = tick_npolicies;
+	return tick_policies;
 }
 
 /*

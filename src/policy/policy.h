@@ -86,6 +86,7 @@ extern int	lifeguard_policy_strictest(const LifeguardPolicy *policies,
 									   LifeguardLimit limit, bool privileged);
 extern int	lifeguard_policies_copy(LifeguardPolicy *dst);
 extern int	lifeguard_policies_count(void);
+extern const LifeguardPolicy *lifeguard_tick_policies(int *npolicies);
 extern const char *lifeguard_limit_name(LifeguardLimit limit);
 extern const char *lifeguard_action_name(LifeguardAction action);
 

@@ -402,25 +402,12 @@ policies_limit_idle(const LifeguardPolicy *policies, int npolicies)
 	return false;
 }
 
-/* The policies in force, copied at most once per tick (worker only) */
-static LifeguardPolicy *
-tick_policies(int *npolicies)
-{
-	static LifeguardPolicy *policies = NULL;
-
-	if (policies == NULL)
-		policies = MemoryContextAlloc(TopMemoryContext,
-									  sizeof(LifeguardPolicy) * LIFEGUARD_MAX_POLICIES);
-	*npolicies = lifeguard_policies_copy(policies);
-	return policies;
-}
-
 /* Does this tick need the sessions, to shed idle ones? */
 static bool
 slots_need_sessions(void)
 {
 	int			n;
-	LifeguardPolicy *policies = tick_policies(&n);
+	const LifeguardPolicy *policies = lifeguard_tick_policies(&n);
 
 	return policies_limit_idle(policies, n);
 }
@@ -437,7 +424,7 @@ slots_tick(LifeguardTick *tick)
 {
 	const LifeguardSlotCounts *c = &tick->counts;
 	TimestampTz now = tick->now;
-	LifeguardPolicy *policies;
+	const LifeguardPolicy *policies;
 	int			npolicies;
 	int			every;
 
@@ -447,7 +434,7 @@ slots_tick(LifeguardTick *tick)
 	if (TimestampDifferenceExceeds(last_sample_at, now, every))
 		take_sample(c, now);
 
-	policies = tick_policies(&npolicies);
+	policies = lifeguard_tick_policies(&npolicies);
 	if (tick->sessions != NULL && policies_limit_idle(policies, npolicies))
 		shed_idle_sessions(tick->sessions, tick->nsessions, c, policies,
 						   npolicies, now);
