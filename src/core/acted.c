@@ -14,6 +14,8 @@
  * the oldest entry makes room and the overflow is counted
  * (pg_lifeguard_acted_memory_overflows_total, worker.c): the worst that
  * happens is an offence acted on twice, never one forgotten silently.
+ * The developer setting lifeguard.debug_acted_capacity shrinks the memory,
+ * so a test can make it overflow.
  *
  * Copyright (c) 2026, pg_lifeguard developers
  *
@@ -25,6 +27,7 @@
 #include "utils/memutils.h"
 
 #include "core/acted.h"
+#include "core/lifeguard.h"
 #include "core/worker.h"
 
 /* Entries per client slot: one per kind of offence a session may commit */
@@ -64,7 +67,9 @@ lifeguard_acted_add(LifeguardActedMemory *m, int pid,
 
 	if (m->entries == NULL)
 	{
-		m->max = MaxConnections * LIFEGUARD_ACTED_PER_SLOT;
+		m->max = lifeguard_debug_acted_capacity > 0 ?
+			lifeguard_debug_acted_capacity :
+			MaxConnections * LIFEGUARD_ACTED_PER_SLOT;
 		m->entries = MemoryContextAlloc(TopMemoryContext,
 										sizeof(LifeguardActed) * m->max);
 		m->n = 0;
@@ -81,6 +86,15 @@ lifeguard_acted_add(LifeguardActedMemory *m, int pid,
 				oldest = i;
 		a = &m->entries[oldest];
 		lifeguard_worker_count_acted_overflow();
+		if (!m->logged_full)
+		{
+			ereport(LOG,
+					(errmsg("the worker's memory of sessions acted on is full"),
+					 errdetail_plural("It holds %d entry; the oldest is forgotten to make room, so an offence may be acted on twice.",
+									  "It holds %d entries; the oldest is forgotten to make room, so an offence may be acted on twice.",
+									  m->max, m->max)));
+			m->logged_full = true;
+		}
 	}
 	memset(a, 0, sizeof(LifeguardActed));
 	a->pid = pid;

@@ -37,6 +37,7 @@ typedef struct LifeguardActedMemory
 	LifeguardActed *entries;
 	int			n;
 	int			max;			/* fixed at the first use */
+	bool		logged_full;	/* the first overflow was logged */
 } LifeguardActedMemory;
 
 extern LifeguardActed *lifeguard_acted_find(LifeguardActedMemory *m, int pid,

@@ -64,6 +64,7 @@ extern int	lifeguard_event_burst;
 extern bool lifeguard_debug_tick_error;
 extern int	lifeguard_debug_shed_delay;
 extern int	lifeguard_debug_check_delay;
+extern int	lifeguard_debug_acted_capacity;
 extern int	lifeguard_partition_horizon;
 extern int	lifeguard_check_interval;
 extern char *lifeguard_databases;

@@ -41,6 +41,7 @@ int			lifeguard_event_burst = 20;
 bool		lifeguard_debug_tick_error = false;
 int			lifeguard_debug_shed_delay = 0;
 int			lifeguard_debug_check_delay = 0;
+int			lifeguard_debug_acted_capacity = 0;
 int			lifeguard_partition_horizon = 24 * 60;
 int			lifeguard_check_interval = 60;
 char	   *lifeguard_databases = NULL;
@@ -409,6 +410,20 @@ lifeguard_define_settings(void)
 							60 * 1000,
 							PGC_SIGHUP,
 							GUC_UNIT_MS | GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomIntVariable("lifeguard.debug_acted_capacity",
+							"Entries of the worker's memory of sessions it acted on; 0 means 8 per client slot (for testing).",
+							"Developer option: a tiny memory overflows, to show "
+							"that the overflow is counted.",
+							&lifeguard_debug_acted_capacity,
+							0,
+							0,
+							1000000,
+							PGC_POSTMASTER,
+							GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE,
 							NULL,
 							NULL,
 							NULL);
