@@ -50,6 +50,37 @@ else
 	LG_PG_CONFIG=/usr/bin/pg_config
 fi
 
+# The versions scripts/test.sh runs the suites on.  15 comes from Debian's
+# packages; every other version is built from Debian's source package by
+# scripts/build_pg.sh into LG_PG_CACHE/pgMAJOR (16 and 17 are written for,
+# in src/core/compat.h, but their sources are not served here).
+LG_PG_TESTED=(15 18)
+LG_PG_CACHE=${LIFEGUARD_PG_CACHE:-/var/cache/pg_lifeguard}
+
+# lg_pg_config_of MAJOR  - the pg_config of that version (which may not be
+# installed yet).
+lg_pg_config_of() {
+	if [[ $1 == 15 ]]; then
+		printf '%s\n' /usr/lib/postgresql/15/bin/pg_config
+	else
+		printf '%s\n' "$LG_PG_CACHE/pg$1/bin/pg_config"
+	fi
+}
+
+# lg_use_pg MAJOR  - make that installed version the one every later
+# command uses: LG_PG_MAJOR, LG_PG_CONFIG, LG_PG_BIN and PATH.
+lg_use_pg() {
+	LG_PG_MAJOR=$1
+	LG_PG_CONFIG=$(lg_pg_config_of "$1")
+	LG_PG_BIN=$("$LG_PG_CONFIG" --bindir)
+	export PATH="${LG_PG_BIN}:${PATH}"
+}
+
+# lg_pg_has_extension NAME  - is extension NAME installed for LG_PG_CONFIG?
+lg_pg_has_extension() {
+	[[ -f $("$LG_PG_CONFIG" --sharedir)/extension/$1.control ]]
+}
+
 # The extension the scripts preload and create.  Overridable only so these
 # scripts can be tried against a stand-in extension.
 LG_EXTENSION=${LIFEGUARD_EXTENSION:-pg_lifeguard}
@@ -373,15 +404,22 @@ lg_psql() {
 # Result parsers.  Each reads a captured log and prints "PASSED FAILED".
 # --------------------------------------------------------------------------
 
-# lg_count_pg_regress LOG  - pg_regress / pg_isolation_regress (PG15 format):
+# lg_count_pg_regress LOG  - pg_regress / pg_isolation_regress, in 15's
+# format:
 #   test worker_status                ... ok           25 ms
 #        name                         ... FAILED       12 ms      (parallel group)
 #   test name                         ... failed (ignored)
-# One line per test; `ok` passes, `FAILED` and `failed (ignored)` fail.
+# and in TAP form, from 16 on:
+#   ok 1         - worker_status                            25 ms
+#   not ok 6     + name                                     12 ms  (parallel group)
+# One line per test; `ok` passes, `FAILED`, `failed (ignored)` and `not ok`
+# fail.
 lg_count_pg_regress() {
 	awk '
 		/^(test +|     +)[^ ]+ +\.\.\. +ok( |$)/                    { ok++;  next }
 		/^(test +|     +)[^ ]+ +\.\.\. .*(FAILED|failed \(ignored\))/ { bad++; next }
+		/^ok [0-9]+ +[-+] [^ ]/                                     { ok++;  next }
+		/^not ok [0-9]+ +[-+] [^ ]/                                 { bad++; next }
 		END { printf "%d %d\n", ok, bad }
 	' "$1"
 }

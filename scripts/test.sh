@@ -2,7 +2,11 @@
 #
 # scripts/test.sh - the one test command (CI runs it through .ci/run).
 #
-#   1. installs the packages it needs (only when some are missing),
+# For each tested PostgreSQL version (15 and 18; --pg to choose):
+#   1. installs the packages it needs (only when some are missing); for a
+#      version other than 15, builds it from Debian's source package, with
+#      pgTAP and pg_partman, into a cache outside the clone
+#      (scripts/build_pg.sh; only the first run on a machine pays for it),
 #   2. copies the source tree to a scratch directory, builds it there
 #      (`make`, warnings are errors) and installs it (`make install`),
 #   3. runs each suite (all but "shape" on its own throwaway cluster, as the
@@ -15,8 +19,12 @@
 #        isolation  isolation tests   make installcheck REGRESS= TAP_TESTS=
 #        pgtap      pg_prove test/pgtap/*.sql on a cluster started here
 #        tap        Perl TAP          make installcheck REGRESS= ISOLATION=
-#   4. ends with one line "N passed, N failed" and exits non-zero on any
-#      failure.
+#   4. prints "PostgreSQL V: N passed, N failed" for the version,
+# and ends with one line "N passed, N failed" for all of them, exiting
+# non-zero on any failure.  A component that could not be had for a
+# version (pg_cron for 18: its source package is not served) is named with
+# the reason, and the tests that need it skip; the version's server itself
+# missing is a failure.
 #
 # Counting: one pg_regress test = 1, one isolation spec = 1, one pgTAP or
 # Perl TAP assertion = 1.  A suite that breaks before reporting any test
@@ -29,13 +37,17 @@
 # Environment:
 #   LIFEGUARD_SUITES         suites to run (default "shape regress isolation pgtap tap")
 #   LIFEGUARD_SUITE_TIMEOUT  seconds per suite before it is killed (default 900)
-#   LIFEGUARD_TIME_BUDGET    seconds for the whole run (default 1800); a suite
+#   LIFEGUARD_PG_VERSIONS    versions to test (default "15 18")
+#   LIFEGUARD_TIME_BUDGET    seconds for the whole run (default 2400); a suite
 #                            gets at most what is left, and is not started
 #                            (and counted as failed) when less than 30 s remain
 #   LIFEGUARD_KEEP=1         keep the scratch directory (build tree + logs) even
 #                            when everything passed (it is always kept on failure)
 #
-# Options, to check a suspected flake (the build is made once):
+# Options:
+#   --pg "V ..."             the PostgreSQL versions to test (as
+#                            LIFEGUARD_PG_VERSIONS), e.g. --pg 15
+# and, to check a suspected flake (the build is made once):
 #   --repeat N               run the chosen suites N times in a row, reporting
 #                            each run's count and time; the time budget is
 #                            then N times LIFEGUARD_TIME_BUDGET
@@ -59,13 +71,15 @@ cd /
 
 SUITES=${LIFEGUARD_SUITES:-shape regress isolation pgtap tap}
 SUITE_TIMEOUT=${LIFEGUARD_SUITE_TIMEOUT:-900}
-TIME_BUDGET=${LIFEGUARD_TIME_BUDGET:-1800}
+TIME_BUDGET=${LIFEGUARD_TIME_BUDGET:-2400}
+PG_VERSIONS=${LIFEGUARD_PG_VERSIONS:-${LG_PG_TESTED[*]}}
 REPEAT=1
 TAP_GLOB=            # --tap: TAP files to run instead of the Makefile's
 RUN_TAG=             # "#2" while the second of several runs goes on
+PG_TAG=              # "18/" while PostgreSQL 18 is tested
 
 usage() {
-	echo "usage: scripts/test.sh [--repeat N] [--suites \"S ...\"] [--tap GLOB]" >&2
+	echo "usage: scripts/test.sh [--pg \"V ...\"] [--repeat N] [--suites \"S ...\"] [--tap GLOB]" >&2
 	exit 2
 }
 while (($#)); do
@@ -87,6 +101,13 @@ while (($#)); do
 		TAP_GLOB=$2
 		shift 2
 		;;
+	--pg)
+		if (($# < 2)) || ! [[ $2 =~ ^[0-9]+( [0-9]+)*$ ]]; then
+			usage
+		fi
+		PG_VERSIONS=$2
+		shift 2
+		;;
 	*) usage ;;
 	esac
 done
@@ -96,23 +117,24 @@ CUR_TIMEOUT=$SUITE_TIMEOUT   # timeout of the running suite (capped by the budge
 TOTAL_PASSED=0
 TOTAL_FAILED=0
 SUMMARY=()           # one line per step for the final table
-SCRATCH=             # scratch copy of the repository
+SCRATCH=             # scratch copy of the repository, for this version
+SCRATCHES=()         # every version's scratch copy
 LOGS=                # $SCRATCH/logs
 CLUSTER_DIRS=()      # throwaway clusters started by this script (pgTAP)
 
 # record NAME PASSED FAILED NOTE  - add to the totals and the summary table.
 record() {
-	local name=$1$RUN_TAG p=$2 f=$3 note=${4:-}
+	local name=$PG_TAG$1$RUN_TAG p=$2 f=$3 note=${4:-}
 	TOTAL_PASSED=$((TOTAL_PASSED + p))
 	TOTAL_FAILED=$((TOTAL_FAILED + f))
-	SUMMARY+=("$(printf '%-10s %4d passed, %4d failed  %s' "$name" "$p" "$f" "$note")")
+	SUMMARY+=("$(printf '%-13s %4d passed, %4d failed  %s' "$name" "$p" "$f" "$note")")
 	printf '[%s] %d passed, %d failed  %s\n' "$name" "$p" "$f" "$note"
 }
 
 # skip NAME WHY  - a suite with nothing to run.
 skip() {
-	SUMMARY+=("$(printf '%-10s skipped: %s' "$1$RUN_TAG" "$2")")
-	printf '[%s] skipped: %s\n' "$1$RUN_TAG" "$2"
+	SUMMARY+=("$(printf '%-13s skipped: %s' "$PG_TAG$1$RUN_TAG" "$2")")
+	printf '[%s] skipped: %s\n' "$PG_TAG$1$RUN_TAG" "$2"
 }
 
 # finish  - EXIT trap: stop what we started, tidy up, print the totals.
@@ -124,21 +146,22 @@ finish() {
 	for d in "${CLUSTER_DIRS[@]}"; do
 		lg_cluster_stop "$d/data"
 	done
-	if [[ -n $SCRATCH ]]; then
-		lg_stop_all_under "$SCRATCH"
-	fi
+	for d in "${SCRATCHES[@]}"; do
+		lg_stop_all_under "$d"
+	done
 	if ((rc != 0 && TOTAL_FAILED == 0)); then
 		# Stopped by an unexpected error or a signal: that is a failure too.
 		TOTAL_FAILED=$((TOTAL_FAILED + 1))
 		SUMMARY+=("aborted    (exit $rc, see the messages above)")
 	fi
-	if [[ -n $SCRATCH && -d $SCRATCH ]]; then
+	for d in "${SCRATCHES[@]}"; do
+		[[ -d $d ]] || continue
 		if ((TOTAL_FAILED == 0)) && [[ ${LIFEGUARD_KEEP:-0} != 1 ]]; then
-			rm -rf "$SCRATCH"
+			rm -rf "$d"
 		else
-			lg_say "build tree and logs kept in $SCRATCH"
+			lg_say "build tree and logs kept in $d"
 		fi
-	fi
+	done
 	echo
 	lg_say "summary"
 	for line in "${SUMMARY[@]}"; do
@@ -237,6 +260,12 @@ suite_pgtap() {
 	shopt -u nullglob
 	if ((${#files[@]} == 0)); then
 		skip "$name" "no test/pgtap/*.sql"
+		return 0
+	fi
+	if ! lg_pg_has_extension pgtap; then
+		# Only for a version built here whose pgtap source was not served
+		# (the reason is among the components listed above)
+		record "$name" 0 1 "pgTAP is not installed for PostgreSQL $LG_PG_MAJOR"
 		return 0
 	fi
 	files=("${files[@]#"$SCRATCH"/}")
@@ -351,21 +380,59 @@ suite_tap() {
 
 # --------------------------------------------------------------------------
 main() {
-	lg_say "pg_lifeguard tests (repository $LG_REPO)"
+	lg_say "pg_lifeguard tests (repository $LG_REPO), PostgreSQL $PG_VERSIONS"
 	lg_init_privileges sudo
 	if ! lg_install_packages "${LG_PACKAGES[@]}"; then
 		record install 0 1 "package installation failed"
 		return 1
 	fi
+	local v
+	for v in $PG_VERSIONS; do
+		test_version "$v"
+	done
+	PG_TAG=
+}
 
-	SCRATCH=$(lg_make_scratch pg_lifeguard_test)
+# test_version MAJOR  - get that version, build and install pg_lifeguard for
+# it, run the suites, and print the version's own count.
+test_version() {
+	local v=$1 passed=$TOTAL_PASSED failed=$TOTAL_FAILED start=$SECONDS log line
+	PG_TAG="$v/"
+	lg_say "PostgreSQL $v"
+	if [[ $v != 15 ]]; then
+		log=$(mktemp "/tmp/pg_lifeguard_build_pg$v.XXXXXX.log")
+		if ! (lg_as_root "$LG_REPO/scripts/build_pg.sh" "$v") </dev/null >"$log" 2>&1; then
+			lg_show "$log" "scripts/build_pg.sh $v" tail 40
+			record server 0 1 "PostgreSQL $v could not be fetched or built"
+			version_line "$v" "$passed" "$failed" "$start"
+			return 0
+		fi
+		grep -E '^==> PostgreSQL .*: (building|cached)' "$log" | sed 's/^==> /    /' || true
+		rm -f "$log"
+		# Components that could not be had, and why: the tests needing
+		# them skip
+		while read -r line; do
+			SUMMARY+=("$(printf '%-13s %s' "$PG_TAG${line%% *}" "${line#* }")")
+			lg_warn "PostgreSQL $v: ${line%% *} ${line#* }"
+		done < <(grep ' skipped: ' "$LG_PG_CACHE/pg$v/lifeguard-components" 2>/dev/null || true)
+	elif [[ ! -x $(lg_pg_config_of 15) ]]; then
+		record server 0 1 "PostgreSQL 15 is not installed"
+		version_line "$v" "$passed" "$failed" "$start"
+		return 0
+	fi
+	lg_use_pg "$v"
+	lg_info "$("$LG_PG_CONFIG" --version), $LG_PG_CONFIG"
+
+	SCRATCH=$(lg_make_scratch "pg_lifeguard_test_pg$v")
+	SCRATCHES+=("$SCRATCH")
 	LOGS=$SCRATCH/logs
 	lg_say "scratch copy: $SCRATCH"
 	if ! lg_build_install "$SCRATCH" "$LOGS"; then
 		record build 0 1 "build or install failed"
-		return 1
+		version_line "$v" "$passed" "$failed" "$start"
+		return 0
 	fi
-	SUMMARY+=("build      ok")
+	SUMMARY+=("$(printf '%-13s ok' "${PG_TAG}build")")
 
 	# A failing suite is counted and the next one still runs; a suite
 	# function itself only fails on an error in this script.
@@ -380,6 +447,16 @@ main() {
 		run_suites
 	done
 	RUN_TAG=
+	version_line "$v" "$passed" "$failed" "$start"
+}
+
+# version_line MAJOR PASSED0 FAILED0 START  - the version's own count line.
+version_line() {
+	local line
+	line=$(printf 'PostgreSQL %s: %d passed, %d failed (%d s)' "$1" \
+		$((TOTAL_PASSED - $2)) $((TOTAL_FAILED - $3)) $((SECONDS - $4)))
+	SUMMARY+=("$line")
+	lg_say "$line"
 }
 
 # run_suites  - each of $SUITES once; with --repeat, also one summary line
