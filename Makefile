@@ -52,7 +52,7 @@ PG_CFLAGS = -Wall -Wextra -Werror \
 # The regression cluster's worker watches "postgres" (so the tests can see it
 # wait for, then find, the extension); the isolation cluster's worker watches
 # the isolation database itself, where the specs take locks.
-REGRESS = setup type_names worker_status recent_events privileges settings slots shed_idle \
+REGRESS = setup type_names worker_status recent_events privileges settings settings_units slots shed_idle \
 	policies policy_limits blockers observability long_names
 REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf \
 	--temp-instance=./tmp_check_regress

@@ -234,7 +234,8 @@ CREATE FUNCTION lifeguard.slots(
     OUT idle_in_transaction integer,
     OUT waiting integer,
     OUT authenticating integer,
-    OUT status text)
+    OUT status text,
+    OUT reserved_connections integer)
 RETURNS record
 AS 'MODULE_PATHNAME', 'lifeguard_slots'
 LANGUAGE C VOLATILE;

@@ -13,9 +13,8 @@ SET lifeguard.naptme = 100;
 SET lifeguard.naptime = 200;
 SET lifeguard.database = 'other';
 
--- Out-of-range values are refused, with the range
-ALTER SYSTEM SET lifeguard.naptime = 50;
-ALTER SYSTEM SET lifeguard.naptime = '2h';
+-- Out-of-range values are refused, with the range (those of settings with
+-- a unit are in settings_units.sql: the message's form differs by version)
 ALTER SYSTEM SET lifeguard.slot_warning = 0;
 ALTER SYSTEM SET lifeguard.slot_critical = 101;
 ALTER SYSTEM SET lifeguard.reserved_admin_slots = -1;
@@ -37,9 +36,6 @@ SELECT format('ALTER SYSTEM SET lifeguard.databases = %L',
               string_agg('d' || g, ',')) AS too_many
 FROM generate_series(1, 33) g \gset
 :too_many;
-ALTER SYSTEM SET lifeguard.check_interval = 0;
-ALTER SYSTEM SET lifeguard.alert_repeat = '8d';
-SET lifeguard.partition_horizon = 0;
 SET lifeguard.partition_horizon = '3d';
 SHOW lifeguard.partition_horizon;
 RESET lifeguard.partition_horizon;
@@ -53,17 +49,16 @@ ALTER SYSTEM SET lifeguard.http_port = -1;
 ALTER SYSTEM SET lifeguard.http_listen = '::1';
 ALTER SYSTEM SET lifeguard.http_listen = '0.0.0.0';
 ALTER SYSTEM RESET lifeguard.http_listen;
-ALTER SYSTEM SET lifeguard.event_retention = -1;
 ALTER SYSTEM SET lifeguard.event_retention = '30d';
 ALTER SYSTEM RESET lifeguard.event_retention;
 ALTER SYSTEM SET lifeguard.notify = 'sometimes';
 
 -- The bearer token is a secret: only superusers and roles that may read all
 -- settings (pg_read_all_settings, which pg_monitor includes) see it, and
--- worker_status().settings leaves it out (see worker_status.sql)
+-- worker_status().settings leaves it out (see worker_status.sql); SHOW is
+-- refused (settings_units.sql, the message differs by version)
 CREATE ROLE lg_settings_reader LOGIN;
 SET ROLE lg_settings_reader;
-SHOW lifeguard.http_token;
 SELECT count(*) AS token_rows FROM pg_settings WHERE name = 'lifeguard.http_token';
 RESET ROLE;
 DROP ROLE lg_settings_reader;

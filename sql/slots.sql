@@ -9,8 +9,11 @@ SELECT pg_get_function_arguments('lifeguard.slot_history'::regproc);
 -- The arithmetic of the slots ordinary roles may use
 SELECT max_connections = current_setting('max_connections')::int AS max_ok,
        superuser_reserved_connections = current_setting('superuser_reserved_connections')::int AS su_ok,
+       -- reserved_connections: PostgreSQL 16 on, 0 before
+       reserved_connections = coalesce(current_setting('reserved_connections', true)::int, 0) AS rc_ok,
        reserved_admin_slots = current_setting('lifeguard.reserved_admin_slots')::int AS admin_ok,
-       usable = max_connections - superuser_reserved_connections - reserved_admin_slots AS usable_ok,
+       usable = max_connections - superuser_reserved_connections - reserved_connections
+                - reserved_admin_slots AS usable_ok,
        free = max_connections - used AS free_ok,
        used_pct = round(100.0 * used / usable, 1) AS pct_ok,
        used >= 1 AS this_session_counted,

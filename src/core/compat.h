@@ -38,6 +38,9 @@
 #ifndef LIFEGUARD_COMPAT_H
 #define LIFEGUARD_COMPAT_H
 
+#include "access/htup_details.h"
+#include "catalog/pg_auth_members.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_database.h"
 #include "libpq/pqcomm.h"
 #include "miscadmin.h"
@@ -53,7 +56,23 @@
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 #if PG_VERSION_NUM >= 180000
+#include "storage/procnumber.h"
 #include "storage/waiteventset.h"
+#endif
+
+/*
+ * The most backends a server may have, the upper bound of a slot-count
+ * setting: MAX_BACKENDS, in postmaster/postmaster.h up to 17, in
+ * storage/procnumber.h (and unsigned) from 18.
+ */
+#define LG_MAX_BACKENDS			((int) MAX_BACKENDS)
+
+/*
+ * Unix-domain sockets: optional up to 15 (HAVE_UNIX_SOCKETS, from
+ * pg_config_manual.h), always there from 16, which removed the macro.
+ */
+#if PG_VERSION_NUM >= 160000 || defined(HAVE_UNIX_SOCKETS)
+#define LG_HAVE_UNIX_SOCKETS	1
 #endif
 
 /* ----------------------------------------------------------------
@@ -183,17 +202,40 @@ lifeguard_have_free_procs(int n)
 }
 
 /*
- * Slots kept by PostgreSQL itself: superuser_reserved_connections, the
- * global ReservedBackends in 15 (postmaster/postmaster.h).  16 renamed it
- * SuperuserReservedConnections and added reserved_connections
- * (ReservedConnections, for pg_use_reserved_connections), checked after
- * it: both are out of reach of ordinary roles.
+ * Slots kept by PostgreSQL itself (postmaster/postmaster.h).
+ * superuser_reserved_connections: the global ReservedBackends in 15,
+ * renamed SuperuserReservedConnections in 16.  reserved_connections
+ * (ReservedConnections, 16 on; none in 15): kept for roles with the
+ * privileges of pg_use_reserved_connections, whose logins InitPostgres()
+ * refuses only when fewer than superuser_reserved_connections slots are
+ * free, other roles' when fewer than both together.  Superusers pass both.
  */
 #if PG_VERSION_NUM >= 160000
-#define LG_SUPERUSER_RESERVED	(SuperuserReservedConnections + ReservedConnections)
+#define LG_SUPERUSER_RESERVED	SuperuserReservedConnections
+#define LG_ROLE_RESERVED		ReservedConnections
+#define LG_USE_RESERVED_CONNECTIONS_ROLE	ROLE_PG_USE_RESERVED_CONNECTIONS
 #else
 #define LG_SUPERUSER_RESERVED	ReservedBackends
+#define LG_ROLE_RESERVED		0
+#define LG_USE_RESERVED_CONNECTIONS_ROLE	InvalidOid
 #endif
+
+/*
+ * Does this pg_auth_members row pass the granted role's privileges on to
+ * the member?  16 made that a property of each grant (the inherit_option
+ * column, GRANT ... WITH INHERIT); in 15 it is the member role's
+ * rolinherit, which only the walk's caller could look up, and it is only
+ * asked in 16 on (for pg_use_reserved_connections): true.
+ */
+static inline bool
+lifeguard_membership_inherits(HeapTuple tup)
+{
+#if PG_VERSION_NUM >= 160000
+	return ((Form_pg_auth_members) GETSTRUCT(tup))->inherit_option;
+#else
+	return true;
+#endif
+}
 
 /*
  * Does this wait_event_info say "waiting on a heavyweight lock"?  Its top

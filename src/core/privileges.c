@@ -121,11 +121,61 @@ lifeguard_name_for_message(const char *name)
 }
 
 /*
+ * Does roleid reach one of the roles in targets (or is it one of them),
+ * walking pg_auth_members upwards breadth-first?  With inherit_only, only
+ * grants whose privileges are inherited are followed (compat.h), as
+ * has_privs_of_role() does; otherwise any membership counts.  Reads only
+ * shared catalogs, through the syscache, and never PostgreSQL's own
+ * role-membership cache: filled in the login hook, before the database is
+ * known, that cache would lose the session's pg_database_owner membership.
+ * Bounded by the number of roles roleid belongs to.
+ */
+static bool
+role_reaches(Oid roleid, List *targets, bool inherit_only)
+{
+	List	   *queue = list_make1_oid(roleid);
+	List	   *seen = list_make1_oid(roleid);
+	bool		result = false;
+
+	while (queue != NIL && !result)
+	{
+		Oid			member = linitial_oid(queue);
+		CatCList   *memlist;
+		int			i;
+
+		queue = list_delete_first(queue);
+		if (list_member_oid(targets, member))
+		{
+			result = true;
+			break;
+		}
+		memlist = SearchSysCacheList1(AUTHMEMMEMROLE,
+									  ObjectIdGetDatum(member));
+		for (i = 0; i < memlist->n_members; i++)
+		{
+			HeapTuple	tup = &memlist->members[i]->tuple;
+			Oid			parent = ((Form_pg_auth_members) GETSTRUCT(tup))->roleid;
+
+			if (inherit_only && !lifeguard_membership_inherits(tup))
+				continue;
+			if (!list_member_oid(seen, parent))
+			{
+				seen = lappend_oid(seen, parent);
+				queue = lappend_oid(queue, parent);
+			}
+		}
+		ReleaseSysCacheList(memlist);
+	}
+
+	list_free(queue);
+	list_free(seen);
+	return result;
+}
+
+/*
  * Is roleid a member, directly or through other roles, of a role named in
  * lifeguard.admin_roles (or one of them itself)?  Superuser status is not
- * considered here.  Needs catalog access (a transaction); reads only shared
- * catalogs, through the syscache.  Bounded by the number of roles roleid
- * belongs to.
+ * considered here.  Needs catalog access (a transaction).
  */
 bool
 lifeguard_role_is_admin(Oid roleid)
@@ -133,10 +183,8 @@ lifeguard_role_is_admin(Oid roleid)
 	char	   *rawstring;
 	List	   *names;
 	List	   *admins = NIL;
-	List	   *queue;
-	List	   *seen;
 	ListCell   *lc;
-	bool		result = false;
+	bool		result;
 
 	if (lifeguard_admin_roles == NULL || lifeguard_admin_roles[0] == '\0')
 		return false;
@@ -154,40 +202,28 @@ lifeguard_role_is_admin(Oid roleid)
 	list_free(names);
 	pfree(rawstring);
 
-	/* breadth-first walk up from roleid through pg_auth_members */
-	queue = list_make1_oid(roleid);
-	seen = list_make1_oid(roleid);
-	while (queue != NIL && !result)
-	{
-		Oid			member = linitial_oid(queue);
-		CatCList   *memlist;
-		int			i;
-
-		queue = list_delete_first(queue);
-		if (list_member_oid(admins, member))
-		{
-			result = true;
-			break;
-		}
-		memlist = SearchSysCacheList1(AUTHMEMMEMROLE,
-									  ObjectIdGetDatum(member));
-		for (i = 0; i < memlist->n_members; i++)
-		{
-			HeapTuple	tup = &memlist->members[i]->tuple;
-			Oid			parent = ((Form_pg_auth_members) GETSTRUCT(tup))->roleid;
-
-			if (!list_member_oid(seen, parent))
-			{
-				seen = lappend_oid(seen, parent);
-				queue = lappend_oid(queue, parent);
-			}
-		}
-		ReleaseSysCacheList(memlist);
-	}
-
-	list_free(queue);
-	list_free(seen);
+	result = role_reaches(roleid, admins, false);
 	list_free(admins);
+	return result;
+}
+
+/*
+ * May roleid use the slots of reserved_connections (PostgreSQL 16 on):
+ * does it have the privileges of pg_use_reserved_connections?  Always
+ * false in 15, which has neither.  Superuser status is not considered.
+ */
+bool
+lifeguard_role_uses_reserved_connections(Oid roleid)
+{
+	Oid			role = LG_USE_RESERVED_CONNECTIONS_ROLE;
+	List	   *targets;
+	bool		result;
+
+	if (!OidIsValid(role))
+		return false;
+	targets = list_make1_oid(role);
+	result = role_reaches(roleid, targets, true);
+	list_free(targets);
 	return result;
 }
 

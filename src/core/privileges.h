@@ -25,6 +25,7 @@ typedef enum LifeguardSignalResult
 extern void lifeguard_require_monitor(const char *funcname);
 extern char *lifeguard_name_for_message(const char *name);
 extern bool lifeguard_role_is_admin(Oid roleid);
+extern bool lifeguard_role_uses_reserved_connections(Oid roleid);
 extern bool lifeguard_lock_role_catalogs(void);
 extern Oid	lifeguard_relation_owner(Oid relid);
 extern LifeguardSignalResult lifeguard_signal_backend(int pid, int sig,

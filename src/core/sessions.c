@@ -131,8 +131,10 @@ lifeguard_collect_sessions(LifeguardSession **sessions,
 	memset(c, 0, sizeof(LifeguardSlotCounts));
 	c->max_connections = MaxConnections;
 	c->superuser_reserved = LG_SUPERUSER_RESERVED;
+	c->role_reserved = LG_ROLE_RESERVED;
 	c->admin_reserved = lifeguard_reserved_admin_slots;
-	c->usable = MaxConnections - c->superuser_reserved - c->admin_reserved;
+	c->usable = MaxConnections - c->superuser_reserved - c->role_reserved -
+		c->admin_reserved;
 
 	for (i = 0; i < MaxConnections; i++)
 	{

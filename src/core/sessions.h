@@ -29,7 +29,8 @@ typedef enum LifeguardSessionState
 typedef struct LifeguardSlotCounts
 {
 	int			max_connections;
-	int			superuser_reserved;
+	int			superuser_reserved;	/* superuser_reserved_connections */
+	int			role_reserved;	/* reserved_connections (16 on), 0 in 15 */
 	int			admin_reserved;
 	int			usable;			/* what ordinary roles may use */
 	int			used;			/* client PGPROCs in use */

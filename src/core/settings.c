@@ -25,6 +25,7 @@
 #include "utils/guc.h"
 #include "utils/varlena.h"
 
+#include "core/compat.h"
 #include "core/lifeguard.h"
 
 /* The settings; docs/settings.md documents each one */
@@ -214,7 +215,7 @@ lifeguard_define_settings(void)
 							&lifeguard_reserved_admin_slots,
 							2,
 							0,
-							MAX_BACKENDS,
+							LG_MAX_BACKENDS,
 							PGC_SIGHUP,
 							0,
 							NULL,

@@ -4,15 +4,22 @@
  *		The login hook: the emergency admin reserve and per-class caps.
  *
  * The hook (ClientAuthentication_hook) runs in every new client backend
- * after authentication succeeded, before PostgreSQL's own
- * superuser_reserved_connections check, which comes later in
- * InitPostgres():
+ * after authentication succeeded, before PostgreSQL's own checks of
+ * superuser_reserved_connections and reserved_connections, which come
+ * later in InitPostgres():
  *
  *	1. Admin reserve: when fewer than superuser_reserved_connections +
- *	   lifeguard.reserved_admin_slots PGPROCs are free, a login that is not
- *	   a superuser's nor an admin's is refused.  An admin then still passes
- *	   PostgreSQL's own check, which only keeps the last
- *	   superuser_reserved_connections slots.  Only under that pressure is
+ *	   reserved_connections (16 on) + lifeguard.reserved_admin_slots PGPROCs
+ *	   are free, a login that is not a superuser's nor an admin's is
+ *	   refused.  The slots, from the last free one up:
+ *	   superuser_reserved_connections (superusers), the admin reserve
+ *	   (superusers and admins), reserved_connections (roles with the
+ *	   privileges of pg_use_reserved_connections, and the above), then
+ *	   everyone's.  So a pg_use_reserved_connections role is refused only
+ *	   when it would take an admin slot, and an admin still passes
+ *	   PostgreSQL's own checks as long as it may use reserved_connections
+ *	   (docs/slots.md: grant pg_use_reserved_connections to admin roles
+ *	   when reserved_connections is set).  Only under that pressure is
  *	   role membership looked at, through the syscache (privileges.c).
  *	2. Caps: the session checks the cap of every policy it matches and
  *	   counts itself in each, in one critical section of the policy duty
@@ -82,16 +89,28 @@ static void
 check_admin_reserve(Port *port, Oid roleid)
 {
 	int			reserve = lifeguard_reserved_admin_slots;
+	int			keep = LG_SUPERUSER_RESERVED + LG_ROLE_RESERVED + reserve;
 	char		detail[LIFEGUARD_DETAIL_LEN];
 
-	if (reserve <= 0 || lifeguard_have_free_procs(LG_SUPERUSER_RESERVED + reserve))
+	if (reserve <= 0 || lifeguard_have_free_procs(keep))
 		return;
 	if (superuser_arg(roleid) || lifeguard_role_is_admin(roleid))
 		return;
 
+	/*
+	 * A role PostgreSQL lets use reserved_connections (16 on) may use those
+	 * slots: only the admin reserve, below them, is kept from it.
+	 */
+	if (LG_ROLE_RESERVED > 0 && lifeguard_role_uses_reserved_connections(roleid))
+	{
+		keep = LG_SUPERUSER_RESERVED + reserve;
+		if (lifeguard_have_free_procs(keep))
+			return;
+	}
+
 	snprintf(detail, sizeof(detail),
 			 "login of role \"%s\" refused: fewer than %d free slots remain, kept for emergency admin access",
-			 port->user_name, LG_SUPERUSER_RESERVED + reserve);
+			 port->user_name, keep);
 	if (!report_refusal(LG_EVENT_LOGIN_REFUSED, NULL, port, detail))
 		return;
 

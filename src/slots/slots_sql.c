@@ -56,7 +56,7 @@ PG_FUNCTION_INFO_V1(lifeguard_slot_usage);
 PG_FUNCTION_INFO_V1(lifeguard_slot_history);
 PG_FUNCTION_INFO_V1(lifeguard_shed_idle);
 
-#define SLOTS_COLS			13
+#define SLOTS_COLS			14
 #define SLOT_USAGE_COLS		8
 #define SLOT_HISTORY_COLS	10
 #define SHED_IDLE_COLS		7
@@ -102,7 +102,14 @@ lifeguard_slots(PG_FUNCTION_ARGS)
 	values[10] = Int32GetDatum(c.waiting);
 	values[11] = Int32GetDatum(c.authenticating);
 	values[12] = CStringGetTextDatum(lifeguard_level_name(c.status));
+	values[13] = Int32GetDatum(c.role_reserved);
 
+	/*
+	 * reserved_connections was added last: a database that installed the
+	 * extension before has a slots() of 13 columns, and heap_form_tuple()
+	 * then takes the first 13 values.
+	 */
+	Assert(tupdesc->natts == SLOTS_COLS || tupdesc->natts == SLOTS_COLS - 1);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 
@@ -118,7 +125,7 @@ format_client_addr(const SockAddr *addr)
 
 	if (addr->salen == 0)
 		return NULL;
-#ifdef HAVE_UNIX_SOCKETS
+#ifdef LG_HAVE_UNIX_SOCKETS
 	if (family == AF_UNIX)
 		return pstrdup("local");
 #endif

@@ -14,7 +14,53 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(time usleep);
 
-our @EXPORT = qw(start_node close_sessions poll_session worker_setting);
+our @EXPORT = qw(start_node close_sessions poll_session worker_setting
+  extension_installed pg_major partman_major partman_daily_sql);
+
+# extension_installed($name): is extension $name installed in the
+# PostgreSQL under test (the pg_config first in PATH, as PGXS's
+# prove_installcheck sets it)?  For the components not every version has
+# here: pg_cron is not built for 18, whose source package is not served.
+sub extension_installed
+{
+	my ($name) = @_;
+	my $sharedir = `pg_config --sharedir`;
+	chomp $sharedir;
+	return -f "$sharedir/extension/$name.control";
+}
+
+# partman_major(): the major version of the pg_partman installed for the
+# PostgreSQL under test (4 on 15, from Debian's package; 5 on 18, built from
+# Debian's source package), 0 if none.
+sub partman_major
+{
+	my $sharedir = `pg_config --sharedir`;
+	chomp $sharedir;
+	my $file = "$sharedir/extension/pg_partman.control";
+	return 0 unless -f $file;
+	my ($major) = slurp_file($file) =~ /default_version\s*=\s*'(\d+)/;
+	return $major // 0;
+}
+
+# partman_daily_sql($table, $column, $premake): the call of pg_partman's
+# create_parent() that makes $table a daily, natively partitioned set with
+# $premake partitions made ahead, in the form of the pg_partman installed
+# (4: type 'native' and interval 'daily'; 5: always native, the interval
+# an interval).  pg_partman lives in schema partman.
+sub partman_daily_sql
+{
+	my ($table, $column, $premake) = @_;
+	return partman_major() >= 5
+	  ? "partman.create_parent('$table', '$column', '1 day', p_premake := $premake)"
+	  : "partman.create_parent('$table', '$column', 'native', 'daily', p_premake := $premake)";
+}
+
+# pg_major(): the major version of the PostgreSQL under test (15, 18).
+sub pg_major
+{
+	my $v = `pg_config --version`;
+	return $v =~ /PostgreSQL (\d+)/ ? $1 : 0;
+}
 
 # A held session outlives any single poll
 my $session_timeout = 10 * $PostgreSQL::Test::Utils::timeout_default;

@@ -86,14 +86,16 @@ ok(monitor_poll($status_sql, 'billing%|3|0'),
 my @billing = map { open_session('app', 'billing-worker') } 1 .. 3;
 is(cap_connections(), '3', 'policy_status(): 3 connections counted');
 
+# The server log says it too (checked here, not with connect_fails'
+# log_like, which from PostgreSQL 18 on needs log_min_messages = debug2)
+my $refusal_log = -s $node->logfile;
 $node->connect_fails(
 	'dbname=postgres user=app application_name=billing-api',
 	'a fourth billing login is refused',
 	expected_stderr =>
-	  qr/$refused\nDETAIL:  The policy allows 3 connections and all are in use\./,
-	log_like => [
-		qr/FATAL:  53300: too many connections for pg_lifeguard policy "billing_cap"/
-	]);
+	  qr/$refused\nDETAIL:  The policy allows 3 connections and all are in use\./);
+ok($node->wait_for_log(qr/FATAL:  53300: too many connections for pg_lifeguard policy "billing_cap"/, $refusal_log),
+	'a fourth billing login is refused: the server log says so');
 ok(monitor_poll(
 		q{SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'billing%'},
 		'3'),

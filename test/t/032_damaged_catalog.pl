@@ -26,16 +26,20 @@ use FindBin;
 use lib "$FindBin::RealBin/../perl";
 use LifeguardTest;
 
+# pg_cron is not built for PostgreSQL 18 here (its source package is not
+# served): without it, the part that reads its runs is not tried.
+my $have_cron = extension_installed('pg_cron');
 my $node = start_node(
-	'damaged', q{
+	'damaged', ($have_cron ? q{
 shared_preload_libraries = 'pg_lifeguard, pg_cron'
 cron.database_name = 'postgres'
+} : '') . q{
 lifeguard.check_interval = 1
 });
 
+$node->safe_psql('postgres', 'CREATE EXTENSION pg_cron') if $have_cron;
 $node->safe_psql(
 	'postgres', q{
-CREATE EXTENSION pg_cron;
 CREATE ROLE app LOGIN;
 INSERT INTO lifeguard.policies (name, role_name, statement_timeout)
 VALUES ('stmt', 'app', '500ms');
@@ -264,22 +268,27 @@ COMMIT;
 	repair => q{ALTER VIEW lifeguard.jobs RENAME COLUMN state TO status});
 
 ### lifeguard.job_registry (pg_cron's runs are read into it)
+SKIP:
+{
+	# damage()'s 9 checks and the 1 of "during"
+	skip 'pg_cron is not installed for PostgreSQL ' . pg_major(), 10 unless $have_cron;
 
-damage(
-	part => 'pg_cron check',
-	error => 'column "cron_last_runid" does not exist',
-	damage => q{ALTER TABLE lifeguard.job_registry RENAME COLUMN cron_last_runid TO cron_last},
-	during => sub {
-		my ($seq) = @_;
-		monitor_query(
-			q{INSERT INTO lifeguard.jobs (name, expected_every) VALUES ('often', '1 s')});
-		ok( monitor_poll(
-				qq{SELECT count(*) = 1 FROM lifeguard.recent_events()
-				   WHERE kind = 'job_late' AND detail LIKE 'job "often" is late%'
-				     AND seq > $seq}),
-			'pg_cron check: the job check goes on');
-	},
-	repair => q{ALTER TABLE lifeguard.job_registry RENAME COLUMN cron_last TO cron_last_runid});
+	damage(
+		part => 'pg_cron check',
+		error => 'column "cron_last_runid" does not exist',
+		damage => q{ALTER TABLE lifeguard.job_registry RENAME COLUMN cron_last_runid TO cron_last},
+		during => sub {
+			my ($seq) = @_;
+			monitor_query(
+				q{INSERT INTO lifeguard.jobs (name, expected_every) VALUES ('often', '1 s')});
+			ok( monitor_poll(
+					qq{SELECT count(*) = 1 FROM lifeguard.recent_events()
+					   WHERE kind = 'job_late' AND detail LIKE 'job "often" is late%'
+					     AND seq > $seq}),
+				'pg_cron check: the job check goes on');
+		},
+		repair => q{ALTER TABLE lifeguard.job_registry RENAME COLUMN cron_last TO cron_last_runid});
+}
 
 is( monitor_query(
 		q{SELECT count(*) FROM lifeguard.recent_events()

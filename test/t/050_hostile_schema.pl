@@ -97,11 +97,15 @@ ok( $ops->{'*'} && $ops->{'||'} && $ops->{'>'},
 $ENV{PGOPTIONS} = '-c search_path=pg_catalog,pg_temp';
 my $default_path = '-c search_path=$user,public';
 
+# pg_cron is not built for PostgreSQL 18 here (its source package is not
+# served): without it, its real tables are not read, and the fake ones are.
+my $have_cron = extension_installed('pg_cron');
 my $port = PostgreSQL::Test::Cluster::get_free_port();
 my $node = start_node(
-	'hostile', qq{
+	'hostile', ($have_cron ? q{
 shared_preload_libraries = 'pg_lifeguard, pg_cron'
 cron.database_name = 'postgres'
+} : '') . qq{
 lifeguard.check_interval = 1
 lifeguard.databases = 'postgres, app'
 lifeguard.notify = on
@@ -127,17 +131,18 @@ ok($worker_role ne '', 'the worker role is known');
 # worker reads pg_cron's runs and pg_partman's configuration at every check.
 {
 	local $ENV{PGOPTIONS} = $default_path;
-	q_all(
-		'postgres', q{
+	q_all('postgres', q{
 CREATE EXTENSION pg_cron;
 SELECT cron.schedule('rollup', '0 3 * * *', 'SELECT 1');
+}) if $have_cron;
+	q_all(
+		'postgres', q{
 BEGIN;
 CREATE SCHEMA partman;
 CREATE EXTENSION pg_partman SCHEMA partman;
 CREATE TABLE public.measurements (at timestamptz NOT NULL, v integer)
   PARTITION BY RANGE (at);
-SELECT partman.create_parent('public.measurements', 'at', 'native', 'daily',
-                             p_premake := 2);
+SELECT } . partman_daily_sql('public.measurements', 'at', 2) . q{;
 COMMIT;
 });
 }
@@ -383,15 +388,19 @@ poll(
 	'job check (check worker, app): the silent job is late');
 
 # pg_cron ingestion in the worker's database: a run of the registered job
-my $jobid = mon(q{SELECT jobid FROM cron.job WHERE jobname = 'rollup'});
-mon(qq{
+SKIP:
+{
+	skip 'pg_cron is not installed for PostgreSQL ' . pg_major(), 1 unless $have_cron;
+	my $jobid = mon(q{SELECT jobid FROM cron.job WHERE jobname = 'rollup'});
+	mon(qq{
 INSERT INTO cron.job_run_details
   (jobid, runid, job_pid, database, username, command, status, return_message, start_time, end_time)
 VALUES ($jobid, 501, 1, 'postgres', 'postgres', 'SELECT 1', 'succeeded', '1 row',
         now() - interval '1 minute', now())});
-poll(
-	q{SELECT count(*) = 1 FROM lifeguard.job_runs WHERE cron_runid = 501 AND status = 'succeeded'},
-	'pg_cron ingestion: the run of "rollup" is recorded');
+	poll(
+		q{SELECT count(*) = 1 FROM lifeguard.job_runs WHERE cron_runid = 501 AND status = 'succeeded'},
+		'pg_cron ingestion: the run of "rollup" is recorded');
+}
 # The views and functions people read, as a superuser with the default
 # search_path and as a pg_monitor role whose path holds the attackers'
 # schemas, in both databases
@@ -492,7 +501,9 @@ is( mon(q{SELECT string_agg(DISTINCT severity, ',') FROM lifeguard.recent_events
 is( mon(q{SELECT count(*) FROM lifeguard.recent_events()
 		   WHERE kind = 'untrusted_object' AND database = 'postgres'}),
 	'0',
-	"... and the real pg_cron in the worker's database is not");
+	$have_cron
+	? "... and the real pg_cron in the worker's database is not"
+	: "... and nothing in the worker's database is");
 
 note sprintf('took %.1f s', time - $t0);
 close_sessions($mon, $listener, $slow);

@@ -316,7 +316,13 @@ SELECT CASE d.classid
   FROM pg_depend d
  WHERE d.refclassid = 'pg_extension'::regclass
    AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'pg_lifeguard')
-   AND d.deptype = 'e'});
+   AND d.deptype = 'e'
+   -- the row type of a relation, and its array type, are members of their
+   -- own in PostgreSQL 18 (not 15): the relation's row covers them
+   AND NOT (d.classid = 'pg_type'::regclass
+            AND EXISTS (SELECT FROM pg_type t LEFT JOIN pg_type e ON e.oid = t.typelem
+                         WHERE t.oid = d.objid
+                           AND (t.typrelid <> 0 OR e.typrelid <> 0)))});
 ok(keys %members > 20, 'the extension has its members (' . scalar(keys %members) . ')');
 is(join(', ', sort grep { !$in_matrix{$_} } keys %members),
 	'', 'every function, procedure, table, view and sequence of the extension has a row');
