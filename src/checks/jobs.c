@@ -19,8 +19,14 @@
  * released every lock.  For a pg_partman job, pg_partman's own advisory
  * lock is tried first: pg_partman skips a run that finds it taken with
  * only a NOTICE, which would otherwise be recorded as a success.  And
- * pg_partman re-raises every error as P0001: a lock timeout inside it is
- * recognised by its message.
+ * pg_partman 4 re-raises every error as P0001: a lock timeout inside it is
+ * recognised by its message.  pg_partman 5 goes further: it catches the
+ * error of each partition set and only says it in a WARNING ("pg_partman
+ * maintenance skipped partition set ..."), so its run_maintenance()
+ * succeeds while partitions stop being made, the silent failure this
+ * extension exists to see.  During a pg_partman job's attempt an
+ * emit_log_hook keeps the first such warning, and the attempt fails with
+ * its text.
  *
  * Copyright (c) 2026, pg_lifeguard developers
  *
@@ -66,6 +72,16 @@ PG_FUNCTION_INFO_V1(lifeguard_run_maintenance);
 
 /* pg_partman's key for the advisory lock run_maintenance() takes */
 #define LG_PARTMAN_LOCK_KEY		"pg_partman run_maintenance"
+
+/* How pg_partman 5 begins the WARNING for a partition set it skipped */
+#define LG_PARTMAN_SKIPPED		"pg_partman maintenance skipped partition set"
+
+/*
+ * The first such warning of the running attempt (its first line), and the
+ * emit_log_hook that was there before the attempt put its own.
+ */
+static char partman_skipped[LG_JOB_ERROR_LEN];
+static emit_log_hook_type prev_emit_log_hook = NULL;
 
 typedef struct JobInfo
 {
@@ -448,6 +464,55 @@ is_rewrapped_lock_timeout(ErrorData *edata)
 }
 
 /*
+ * emit_log_hook during a pg_partman job's attempt: keep the first line of
+ * the first "skipped partition set" warning.  Runs in ErrorContext, so it
+ * only copies into a static buffer.
+ */
+static void
+catch_partman_skip(ErrorData *edata)
+{
+	if (edata->elevel == WARNING && edata->message != NULL &&
+		partman_skipped[0] == '\0' &&
+		strncmp(edata->message, LG_PARTMAN_SKIPPED,
+				strlen(LG_PARTMAN_SKIPPED)) == 0)
+	{
+		size_t		len = strcspn(edata->message, "\n");
+
+		if (len >= sizeof(partman_skipped))
+			len = pg_mbcliplen(edata->message, len, sizeof(partman_skipped) - 1);
+		memcpy(partman_skipped, edata->message, len);
+		partman_skipped[len] = '\0';
+	}
+	if (prev_emit_log_hook)
+		prev_emit_log_hook(edata);
+}
+
+/*
+ * Watch for pg_partman 5's skipped partition sets from here on.  The hook
+ * only sees messages that go to the server log: a log_min_messages above
+ * WARNING is lowered to it for the attempt (a local setting, gone with the
+ * attempt's subtransaction).
+ */
+static void
+watch_partman_skips(void)
+{
+	partman_skipped[0] = '\0';
+	if (log_min_messages > WARNING)
+		(void) set_config_option("log_min_messages", "warning", PGC_SUSET,
+								 PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0,
+								 false);
+	prev_emit_log_hook = emit_log_hook;
+	emit_log_hook = catch_partman_skip;
+}
+
+static void
+unwatch_partman_skips(void)
+{
+	if (emit_log_hook == catch_partman_skip)
+		emit_log_hook = prev_emit_log_hook;
+}
+
+/*
  * One attempt, in a subtransaction of the current transaction.  On any
  * error, *edata gets a copy of it.
  */
@@ -496,9 +561,25 @@ run_attempt(const char *command, bool partman, int lock_ms, int statement_ms,
 						 errmsg("pg_partman maintenance is already running"),
 						 errdetail("Another session holds pg_partman's \"%s\" advisory lock; pg_partman would have skipped this run with only a NOTICE.",
 								   LG_PARTMAN_LOCK_KEY)));
+			watch_partman_skips();
 		}
 
 		ret = SPI_execute(command, false, 0);
+		if (partman)
+		{
+			unwatch_partman_skips();
+
+			/*
+			 * A set pg_partman 5 skipped fails the attempt, with its words;
+			 * one skipped for a lock timeout is retried like any other.
+			 */
+			if (partman_skipped[0] != '\0')
+				ereport(ERROR,
+						(errcode(strstr(partman_skipped, _(LG_LOCK_TIMEOUT_MESSAGE)) ?
+								 ERRCODE_LOCK_NOT_AVAILABLE :
+								 ERRCODE_RAISE_EXCEPTION),
+						 errmsg_internal("%s", partman_skipped)));
+		}
 		if (ret == SPI_ERROR_TRANSACTION)
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -522,6 +603,7 @@ run_attempt(const char *command, bool partman, int lock_ms, int statement_ms,
 	{
 		bool		past_deadline = (GetCurrentTimestamp() >= deadline);
 
+		unwatch_partman_skips();
 		restore_statement_timeout(outer_active, outer_fin);
 		MemoryContextSwitchTo(oldcxt);
 		*edata = CopyErrorData();

@@ -1,4 +1,5 @@
-# Replay of the partition outage, with the real pg_partman (4.7): partition
+# Replay of the partition outage, with the real pg_partman (4.7 on
+# PostgreSQL 15, 5.5 on 18): partition
 # maintenance had been failing for weeks and nobody was told, rows piled up
 # in the DEFAULT partition, and when the job finally ran again it sat in the
 # lock queue of the table while traffic queued behind it.
@@ -11,9 +12,12 @@
 #      each step: partitions_running_out (warning, then critical), then
 #      default_partition_rows.  pg_partman's run_maintenance() now fails for
 #      good: the child it makes for today cannot be attached while the
-#      default holds rows of today.
+#      default holds rows of today.  pg_partman 4 raises the error;
+#      pg_partman 5 only warns that it skipped the set and returns as if
+#      it succeeded.
 #   3. The job, registered with lifeguard.jobs and run through
-#      lifeguard.run_maintenance, fails every time: it goes late, failing,
+#      lifeguard.run_maintenance, fails every time (with pg_partman 5 too,
+#      whose warning fails the run): it goes late, failing,
 #      then escalated, in lifeguard.jobs and as worker events, in that
 #      order and not before its time.
 #   4. Bounded locks: behind a lock on the table, lifeguard.run_maintenance
@@ -39,6 +43,9 @@ use Test::More;
 use FindBin;
 use lib "$FindBin::RealBin/../perl";
 use LifeguardTest;
+
+plan skip_all => 'pg_partman is not installed for PostgreSQL ' . pg_major()
+  unless extension_installed('pg_partman');
 use Time::HiRes qw(time);
 
 my $t0 = time;
@@ -164,6 +171,7 @@ sub last_run
 }
 
 my $maintenance = q{SELECT partman.run_maintenance()};
+my $partman5 = partman_major() >= 5;
 
 ### 1. A daily partition set managed by pg_partman
 
@@ -180,8 +188,10 @@ CREATE TABLE public.events (
 	created_at timestamptz NOT NULL DEFAULT now(),
 	payload text
 ) PARTITION BY RANGE (created_at);
-SELECT partman.create_parent('public.events', 'created_at', 'native', 'daily',
-                             p_premake := 2);
+SELECT } . partman_daily_sql('public.events', 'created_at', 2) . q{;
+-- yesterday's traffic: pg_partman 5 makes new partitions after the newest
+-- row in the set, and none while the set holds no row at all
+INSERT INTO public.events (created_at, payload) VALUES (now() - interval '1 day', 'yesterday');
 COMMIT;
 });
 
@@ -259,13 +269,32 @@ ok( monitor_poll(
 	'the worker reports default_partition_rows, critical');
 
 # pg_partman's maintenance now fails every time: it makes today's child
-# and cannot attach it while the default holds rows of today
+# and cannot attach it while the default holds rows of today.  pg_partman 4
+# raises the error; pg_partman 5 catches it, says it in a WARNING that it
+# skipped the partition set, and returns as if all went well: a silent
+# failure, which lifeguard.run_maintenance turns into a failed run.
+my $attach_error =
+  'updated partition constraint for default partition "events_default" would be violated by some row';
+my $skipped_set = $partman5
+  ? 'pg_partman maintenance skipped partition set for parent table public.events: '
+  : '';
 my ($ret, $stdout, $stderr) = $node->psql('postgres', $maintenance);
-isnt($ret, 0, 'pg_partman\'s run_maintenance() fails');
-like(
-	$stderr,
-	qr/ERROR:  updated partition constraint for default partition "events_default" would be violated by some row\nCONTEXT: SQL statement "ALTER TABLE public\.events ATTACH PARTITION /,
-	'because the child for today cannot be attached while the default holds rows of today');
+if ($partman5)
+{
+	is($ret, 0, 'pg_partman 5\'s run_maintenance() returns as if it succeeded');
+	like(
+		$stderr,
+		qr/WARNING:  \Q$skipped_set$attach_error\E\nCONTEXT: SQL statement "ALTER TABLE public\.events ATTACH PARTITION /,
+		'with only a WARNING that it skipped the set: the child for today cannot be attached while the default holds rows of today');
+}
+else
+{
+	isnt($ret, 0, 'pg_partman 4\'s run_maintenance() fails');
+	like(
+		$stderr,
+		qr/ERROR:  \Q$attach_error\E\nCONTEXT: SQL statement "ALTER TABLE public\.events ATTACH PARTITION /,
+		'because the child for today cannot be attached while the default holds rows of today');
+}
 
 ### 3. The job, run through lifeguard.run_maintenance: late, failing, escalated
 
@@ -306,7 +335,7 @@ for my $n (1 .. 3)
 {
 	like(
 		run_sql($maint, "$call)"),
-		qr/ERROR:  P0001: maintenance job "partman" failed after 1 attempt: updated partition constraint for default partition "events_default" would be violated by some row\n/,
+		qr/ERROR:  P0001: maintenance job "partman" failed after 1 attempt: \Q$skipped_set$attach_error\E\n/,
 		"run $n through lifeguard.run_maintenance fails, with pg_partman's error");
 }
 is(job_state(), 'failing|3', 'lifeguard.jobs: failing, 3 consecutive failures');
@@ -318,13 +347,13 @@ is( monitor_query(
 	'lifeguard.job_runs: three failed runs of one attempt each');
 like(
 	monitor_query(q{SELECT last_error FROM lifeguard.jobs WHERE name = 'partman'}),
-	qr/^updated partition constraint for default partition "events_default" would be violated by some row/,
+	qr/^\Q$skipped_set$attach_error\E/,
 	'last_error is pg_partman\'s error');
 ok(monitor_poll($job_events_sql, 'job_late,job_failing'),
 	'the worker reports job_failing');
 like(
 	monitor_query(q{SELECT detail FROM lifeguard.recent_events() WHERE kind = 'job_failing'}),
-	qr/^job "partman" is failing: (?:1 failure|[23] failures) in a row, last error: updated partition constraint for default partition "events_default"/,
+	qr/^job "partman" is failing: (?:1 failure|[23] failures) in a row, last error: \Q$skipped_set$attach_error\E/,
 	'the job_failing event gives the failures and the error');
 
 # No success for escalate_after: escalated
@@ -335,7 +364,7 @@ ok(monitor_poll($job_events_sql, 'job_late,job_failing,job_escalated'),
 	'the worker reports job_escalated');
 like(
 	monitor_query(q{SELECT detail FROM lifeguard.recent_events() WHERE kind = 'job_escalated'}),
-	qr/^job "partman" escalated: last success never, escalate_after 00:00:08, 3 failures in a row, last error: updated partition constraint/,
+	qr/^job "partman" escalated: last success never, escalate_after 00:00:08, 3 failures in a row, last error: \Q${skipped_set}\Eupdated partition constraint/,
 	'the job_escalated event says why');
 is(monitor_query(q{SELECT severity FROM lifeguard.recent_events() WHERE kind = 'job_escalated'}),
 	'critical', 'job_escalated is critical');
@@ -384,7 +413,8 @@ my $holder = open_session('postgres', 'holder');
 $holder->{h}->query_safe("BEGIN;\nLOCK TABLE events IN ACCESS EXCLUSIVE MODE;");
 # pg_partman waits for the lock while it lists the partitions; its
 # run_maintenance() catches the lock timeout and raises it again as P0001,
-# the message first, and lifeguard.run_maintenance still knows it for one
+# the message first (pg_partman 4) or says it in its warning about the
+# skipped set (5), and lifeguard.run_maintenance still knows it for one
 my $t = time;
 my $err = run_sql($maint,
 	"$call, lock_timeout => '200ms', retries => 1)");
@@ -392,12 +422,12 @@ my $elapsed = time - $t;
 note sprintf('run_maintenance behind ACCESS EXCLUSIVE gave up after %.2f s', $elapsed);
 like(
 	$err,
-	qr/NOTICE:  00000: job "partman": attempt 1 of 2 gave up: canceling statement due to lock timeout\n(?s:.*)DETAIL:  Retrying in 200 ms\.\n/,
+	qr/NOTICE:  00000: job "partman": attempt 1 of 2 gave up: \Q${skipped_set}\Ecanceling statement due to lock timeout\n(?s:.*)DETAIL:  Retrying in 200 ms\.\n/,
 	'behind an ACCESS EXCLUSIVE lock, the first attempt gives up on the lock and is retried after 200 ms, with a NOTICE'
 );
 like(
 	$err,
-	qr/ERROR:  [0-9A-Z]{5}: maintenance job "partman" failed after 2 attempts: canceling statement due to lock timeout\n/,
+	qr/ERROR:  [0-9A-Z]{5}: maintenance job "partman" failed after 2 attempts: \Q${skipped_set}\Ecanceling statement due to lock timeout\n/,
 	'then the second gives up too, and run_maintenance fails with the lock timeout');
 cmp_ok($elapsed, '>=', 0.6, 'having waited lock_timeout twice and backed off once (0.6 s)');
 cmp_ok($elapsed, '<', 3,
@@ -406,7 +436,7 @@ is(last_run(), 'failed|2', 'lifeguard.job_runs: the run is recorded as failed, a
 like(
 	monitor_query(
 		q{SELECT error FROM lifeguard.job_runs WHERE job_name = 'partman' ORDER BY run_id DESC LIMIT 1}),
-	qr/^canceling statement due to lock timeout/,
+	qr/^\Q${skipped_set}\Ecanceling statement due to lock timeout/,
 	'with the lock timeout as its error');
 is(job_state(), 'escalated|5', 'and counted: 5 consecutive failures');
 # pg_partman re-raised the lock timeout as P0001; the CALL still ends with
@@ -429,7 +459,7 @@ start_query($reader, 'SELECT count(*) FROM events;');
 ok( monitor_poll(
 		"SELECT pg_blocking_pids($reader->{pid}) = ARRAY[$maint->{pid}]", 't'),
 	'a reader queues behind the waiting job, not behind the report');
-is(finish_query($reader), "2000\n1",
+is(finish_query($reader), "2001\n1",
 	'the reader gets its rows once the job gives up');
 my $reader_wait = time - $t;
 note sprintf('the queued reader finished after %.2f s', $reader_wait);
@@ -437,7 +467,7 @@ cmp_ok($reader_wait, '<', 4, 'the reader was held up for at most about the job\'
 is(session_state($holder), 'idle in transaction',
 	'while the report still holds its lock: the job\'s giving up let the reader through');
 like(finish_query($maint),
-	qr/ERROR:  [0-9A-Z]{5}: maintenance job "partman" failed after 1 attempt: canceling statement due to lock timeout\n/,
+	qr/ERROR:  [0-9A-Z]{5}: maintenance job "partman" failed after 1 attempt: \Q${skipped_set}\Ecanceling statement due to lock timeout\n/,
 	'the job failed with a lock timeout');
 is(job_state(), 'escalated|6', 'and is counted: 6 consecutive failures');
 
@@ -455,9 +485,11 @@ ok( monitor_poll(
 	'the reader is still queued after 4 s, twice the job\'s lock_timeout above');
 $holder->{h}->query_safe('COMMIT');
 like(finish_query($maint),
-	qr/ERROR:  P0001: updated partition constraint for default partition "events_default" would be violated by some row/,
+	$partman5
+	? qr/WARNING:  01000: \Q$skipped_set$attach_error\E/
+	: qr/ERROR:  P0001: \Q$attach_error\E/,
 	'once the report ends, pg_partman gets its lock, and fails anyway');
-is(finish_query($reader), "2000\n1", 'the reader gets its rows only then');
+is(finish_query($reader), "2001\n1", 'the reader gets its rows only then');
 is(job_state(), 'escalated|6', 'a run outside lifeguard.run_maintenance leaves the job\'s state alone');
 
 ### 5. pg_partman's "already running" skip is a failure
