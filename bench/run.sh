@@ -5,6 +5,9 @@
 #   bench/run.sh              run every suite
 #   bench/run.sh SUITE...     run only these suites (see `bench/run.sh list`)
 #   bench/run.sh list         list the suites
+#   bench/run.sh --pg 18 ...  against PostgreSQL 18 (default 15); a version
+#                             other than 15 is built by scripts/build_pg.sh
+#                             (cached, see docs/development.md)
 #
 # Like scripts/test.sh it installs the packages it needs, copies the source
 # tree to a scratch directory, builds and installs pg_lifeguard from there,
@@ -141,10 +144,17 @@ git_describe() {
 	fi
 }
 
-# prepare  - packages, scratch directory, build and install.
+# prepare  - packages, the PostgreSQL version, scratch directory, build and
+# install.
 prepare() {
 	lg_init_privileges sudo
 	lg_install_packages "${LG_PACKAGES[@]}"
+	if [[ $BENCH_PG != 15 ]]; then
+		lg_say "PostgreSQL $BENCH_PG: scripts/build_pg.sh $BENCH_PG"
+		lg_as_root "$LG_REPO/scripts/build_pg.sh" "$BENCH_PG" </dev/null |
+			sed 's/^/    /'
+	fi
+	lg_use_pg "$BENCH_PG"
 	if [[ $BENCH_SKIP_BUILD == 1 ]]; then
 		SCRATCH=$(mktemp -d /tmp/pg_lifeguard_bench.XXXXXX)
 		chmod 755 "$SCRATCH"
@@ -167,8 +177,17 @@ prepare() {
 	mkdir -p "$BENCH_WORK/logs" "$BENCH_WORK/scripts" "$BENCH_WORK/results"
 }
 
+BENCH_PG=15
 main() {
 	local selected=() s start
+	if (($# >= 2)) && [[ $1 == --pg ]]; then
+		if ! [[ $2 =~ ^1[5-9]$ ]]; then
+			lg_err "--pg takes a major version (15, 18)"
+			exit 2
+		fi
+		BENCH_PG=$2
+		shift 2
+	fi
 	if (($# == 1)) && [[ $1 == list ]]; then
 		for s in "${BENCH_SUITES[@]}"; do
 			printf '%-10s ~%4d s  %s\n' "$s" "${BENCH_SUITE_SECONDS[$s]}" "${BENCH_SUITE_TEXT[$s]}"

@@ -317,11 +317,13 @@ lifeguard_metrics_text(StringInfo buf)
 		   "Client connection slots (max_connections).");
 	sample(buf, "pg_lifeguard_slots_max", c->max_connections);
 	family(buf, "pg_lifeguard_slots_reserved", "gauge",
-		   "Client slots kept for superusers (superuser_reserved_connections) and admins (lifeguard.reserved_admin_slots).");
+		   "Client slots kept for superusers (superuser_reserved_connections), admins (lifeguard.reserved_admin_slots) and pg_use_reserved_connections (reserved_connections, PostgreSQL 16 on).");
 	sample_labels(buf, "pg_lifeguard_slots_reserved", "for", "superuser",
 				  NULL, NULL, c->superuser_reserved);
 	sample_labels(buf, "pg_lifeguard_slots_reserved", "for", "admin",
 				  NULL, NULL, c->admin_reserved);
+	sample_labels(buf, "pg_lifeguard_slots_reserved", "for",
+				  "pg_use_reserved_connections", NULL, NULL, c->role_reserved);
 	family(buf, "pg_lifeguard_slots_usable", "gauge",
 		   "Client slots ordinary roles may use.");
 	sample(buf, "pg_lifeguard_slots_usable", c->usable);

@@ -56,6 +56,10 @@ is( slots(
 	),
 	'10|1|2|2|5',
 	'slots(): 10 slots, 1 + 2 kept by PostgreSQL, 2 by pg_lifeguard, 5 usable');
+my $metrics = $monitor->{h}->query_safe('SELECT lifeguard.metrics()');
+like($metrics, qr/^pg_lifeguard_slots_reserved\{for="pg_use_reserved_connections"\} 2$/m,
+	'the metrics show reserved_connections');
+like($metrics, qr/^pg_lifeguard_slots_usable 5$/m, '... and the 5 usable slots');
 
 my @held;
 push @held, LifeguardTest::open_session($node, 'app', 'app') for 1 .. 4;
