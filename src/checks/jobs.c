@@ -490,8 +490,8 @@ catch_partman_skip(ErrorData *edata)
 /*
  * Watch for pg_partman 5's skipped partition sets from here on.  The hook
  * only sees messages that go to the server log: a log_min_messages above
- * WARNING is lowered to it for the attempt (a local setting, gone with the
- * attempt's subtransaction).
+ * WARNING is lowered to it for the attempt (a local setting, gone when the
+ * attempt's transaction ends).
  */
 static void
 watch_partman_skips(void)
