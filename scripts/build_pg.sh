@@ -4,7 +4,7 @@
 # built from Debian's source package, with the extensions the suites use
 # (pgTAP, pg_partman, pg_cron) built against it from their source packages.
 #
-#   scripts/build_pg.sh 18        build (first run, ~8 min) or reuse the cache
+#   scripts/build_pg.sh 18        build (first run: 2 min here, up to 8 under load) or reuse the cache
 #
 # Debian 12 ships binary packages of PostgreSQL 15 only; 15 comes from those
 # (scripts/lib.sh, LG_PACKAGES) and this script is for the other versions.
@@ -158,7 +158,7 @@ build_server() {
 		return 1
 	fi
 	version=$(version_of "$tarball")
-	lg_say "PostgreSQL $MAJOR: building $version into $PREFIX (about 8 minutes on 2 cores)"
+	lg_say "PostgreSQL $MAJOR: building $version into $PREFIX (2 to 8 minutes on 2 cores)"
 	tree=$(unpack "$tarball" "$SRC/postgresql-$MAJOR")
 	log=$SRC/postgresql-$MAJOR.build.log
 	(
