@@ -46,10 +46,12 @@ ok( poll_session(
 		$monitor,
 		"SELECT count(*) = 0 FROM pg_stat_activity WHERE pid IN ($idle_list)"),
 	'sessions idle past idle_timeout are terminated without slot pressure');
-is( $monitor->{h}->query_safe(
-		qq{SELECT string_agg(pid || ':' || policy || ':' || action, ',' ORDER BY pid)
-		   FROM lifeguard.recent_events() WHERE kind = 'idle_shed'}),
-	join(',', map { "$_:forgotten:terminate" } sort { $a <=> $b } map { $_->{pid} } @idle),
+# (polled: the worker records each event right after its signal)
+ok( poll_session(
+		$monitor,
+		qq{SELECT coalesce(string_agg(pid || ':' || policy || ':' || action, ',' ORDER BY pid), '')
+		   FROM lifeguard.recent_events() WHERE kind = 'idle_shed'},
+		join(',', map { "$_:forgotten:terminate" } sort { $a <=> $b } map { $_->{pid} } @idle)),
 	'each termination is an idle_shed event naming the policy');
 like(
 	$monitor->{h}->query_safe(
@@ -74,10 +76,14 @@ ok( poll_session(
 		't',
 		q{SELECT name, role_name, idle_timeout FROM lifeguard.policy_status()}),
 	'a policy naming the superuser\'s role terminates its idle session');
-is( $monitor->{h}->query_safe(
-		qq{SELECT policy || ':' || action FROM lifeguard.recent_events()
-		   WHERE kind = 'idle_shed' AND pid = $admin->{pid}}),
-	'forgotten_su:terminate',
+# The worker records the event right after its signal, so the session may
+# be gone a moment before the event is there: poll for it too
+ok( poll_session(
+		$monitor,
+		qq{SELECT coalesce(string_agg(policy || ':' || action, ','), '')
+		     FROM lifeguard.recent_events()
+		    WHERE kind = 'idle_shed' AND pid = $admin->{pid}},
+		'forgotten_su:terminate'),
 	'... with an idle_shed event naming that policy');
 close_sessions($monitor);
 $node->stop;
