@@ -15,18 +15,34 @@ use Test::More;
 use Time::HiRes qw(time usleep);
 
 our @EXPORT = qw(start_node close_sessions poll_session worker_setting
-  extension_installed pg_major partman_major partman_daily_sql);
+  extension_installed pg_cron_conf pg_major partman_major partman_daily_sql);
 
-# extension_installed($name): is extension $name installed in the
-# PostgreSQL under test (the pg_config first in PATH, as PGXS's
-# prove_installcheck sets it)?  For the components not every version has
-# here: pg_cron is not built for 18, whose source package is not served.
+# The extension directory of the PostgreSQL under test (the pg_config
+# first in PATH, as PGXS's prove_installcheck sets it)
+sub extension_dir
+{
+	my $sharedir = `pg_config --sharedir`;
+	chomp $sharedir;
+	return "$sharedir/extension";
+}
+
+# extension_installed($name): is extension $name installed for the
+# PostgreSQL under test?  For the components not every version has here:
+# pg_cron is not built for 18, whose source package is not served.
 sub extension_installed
 {
 	my ($name) = @_;
-	my $sharedir = `pg_config --sharedir`;
-	chomp $sharedir;
-	return -f "$sharedir/extension/$name.control";
+	return -f extension_dir() . "/$name.control";
+}
+
+# pg_cron_conf(): the postgresql.conf lines that preload pg_cron beside
+# pg_lifeguard, with its jobs in "postgres"; empty where pg_cron is not
+# installed.
+sub pg_cron_conf
+{
+	return '' unless extension_installed('pg_cron');
+	return "shared_preload_libraries = 'pg_lifeguard, pg_cron'\n"
+	  . "cron.database_name = 'postgres'\n";
 }
 
 # partman_major(): the major version of the pg_partman installed for the
@@ -34,9 +50,7 @@ sub extension_installed
 # Debian's source package), 0 if none.
 sub partman_major
 {
-	my $sharedir = `pg_config --sharedir`;
-	chomp $sharedir;
-	my $file = "$sharedir/extension/pg_partman.control";
+	my $file = extension_dir() . '/pg_partman.control';
 	return 0 unless -f $file;
 	my ($major) = slurp_file($file) =~ /default_version\s*=\s*'(\d+)/;
 	return $major // 0;

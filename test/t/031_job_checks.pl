@@ -24,10 +24,7 @@ use LifeguardTest;
 
 my $have_cron = extension_installed('pg_cron');
 my $node = start_node(
-	'checks', ($have_cron ? q{
-shared_preload_libraries = 'pg_lifeguard, pg_cron'
-cron.database_name = 'postgres'
-} : '') . q{
+	'checks', pg_cron_conf() . q{
 lifeguard.check_interval = 1
 lifeguard.alert_repeat = 2
 lifeguard.databases = 'postgres, app, nosuchdb'

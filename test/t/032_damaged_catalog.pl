@@ -30,10 +30,7 @@ use LifeguardTest;
 # served): without it, the part that reads its runs is not tried.
 my $have_cron = extension_installed('pg_cron');
 my $node = start_node(
-	'damaged', ($have_cron ? q{
-shared_preload_libraries = 'pg_lifeguard, pg_cron'
-cron.database_name = 'postgres'
-} : '') . q{
+	'damaged', pg_cron_conf() . q{
 lifeguard.check_interval = 1
 });
 

@@ -102,10 +102,7 @@ my $default_path = '-c search_path=$user,public';
 my $have_cron = extension_installed('pg_cron');
 my $port = PostgreSQL::Test::Cluster::get_free_port();
 my $node = start_node(
-	'hostile', ($have_cron ? q{
-shared_preload_libraries = 'pg_lifeguard, pg_cron'
-cron.database_name = 'postgres'
-} : '') . qq{
+	'hostile', pg_cron_conf() . qq{
 lifeguard.check_interval = 1
 lifeguard.databases = 'postgres, app'
 lifeguard.notify = on
